@@ -1,0 +1,71 @@
+/**
+ * How a variable's binding is read out of a context map: the current context, the brand that
+ * identifies a ContextVar across package copies, and late resolution of values that arrived
+ * (deserialized) before their variable was defined.
+ *
+ * @internal
+ * @module
+ */
+import type { Leaf, PersistentMap } from './persistent-map.js';
+import { type ContextState, type Placeholder, state } from './shared-state.js';
+
+/** Marks ContextVar instances (on the prototype), so every package copy recognises them. */
+export const CONTEXT_VAR_BRAND: unique symbol = Symbol.for('@weft/contextvars/ContextVar') as never;
+
+/** What the context machinery needs to know about a variable. */
+export interface VarHandle {
+  readonly name: string;
+  readonly _id: number;
+  /** Decodes a JSON value that was deserialized before this variable existed. */
+  _decodeLate(json: unknown): unknown;
+}
+
+/** The Context current in this thread: the entered one, or the per-thread root context. */
+export function currentContext(): ContextState {
+  return state.als.getStore() ?? (state.root as ContextState);
+}
+
+/** Whether `value` is a ContextVar (of any copy of this package). */
+export function isContextVar(value: unknown): value is VarHandle {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[CONTEXT_VAR_BRAND] === true
+  );
+}
+
+/** Throws Python's TypeError for a mapping key that is not a ContextVar. */
+export function assertContextVar(value: unknown): asserts value is VarHandle {
+  if (!isContextVar(value)) throw new TypeError(`a ContextVar key was expected, got ${String(value)}`);
+}
+
+/** The value of `leaf` for `variable`, decoding (once) a value that arrived before the variable. */
+export function readLeaf(leaf: Leaf, variable: VarHandle): unknown {
+  if (leaf.key === variable) return leaf.value;
+  const value = variable._decodeLate(leaf.value);
+  leaf.key = variable;
+  leaf.value = value;
+  return value;
+}
+
+/** Whether a leaf is keyed by a placeholder whose variable does not exist yet. */
+export function isUnresolved(leaf: Leaf): boolean {
+  const key = leaf.key as Partial<Placeholder>;
+  return key.placeholder === true && state.registry.get(key.name as string)?._id !== leaf.id;
+}
+
+/** The variable a leaf belongs to, resolving placeholders; `undefined` while still unresolved. */
+export function leafVar(leaf: Leaf): VarHandle | undefined {
+  const key = leaf.key as Partial<Placeholder>;
+  if (key.placeholder !== true) return leaf.key as VarHandle;
+  const variable = state.registry.get(key.name as string) as VarHandle | undefined;
+  return variable !== undefined && variable._id === leaf.id ? variable : undefined;
+}
+
+/** Number of resolved bindings in `map`. */
+export function resolvedSize(map: PersistentMap): number {
+  if (state.placeholders.size === 0) return map.size;
+  let size = 0;
+  for (const leaf of map.leaves()) if (!isUnresolved(leaf)) size++;
+  return size;
+}

@@ -1,0 +1,70 @@
+/**
+ * Error classes of `@weft/contextvars`. Every error extends {@link ContextVarsError} and carries a
+ * stable string `code`, so callers can branch on `err.code` rather than on message text.
+ *
+ * @module
+ */
+
+/** Codes carried by errors of this package. */
+export type ContextVarsErrorCode =
+  | 'ERR_CONTEXTVAR_LOOKUP'
+  | 'ERR_TOKEN_USED'
+  | 'ERR_TOKEN_FOREIGN_VAR'
+  | 'ERR_TOKEN_FOREIGN_CONTEXT'
+  | 'ERR_CONTEXT_ENTERED'
+  | 'ERR_CONTEXTVAR_DUPLICATE_NAME'
+  | 'ERR_CONTEXTVAR_UNSERIALIZABLE'
+  | 'ERR_CONTEXTVAR_UNDECODABLE'
+  | 'ERR_CONTEXT_TOO_LARGE'
+  | 'ERR_SERIALIZED_CONTEXT_INVALID'
+  | 'ERR_CONTEXTVARS_INCOMPATIBLE_COPIES'
+  | 'ERR_CONTEXTVAR_IDS_EXHAUSTED';
+
+/** Base class of every error thrown by `@weft/contextvars`. */
+export class ContextVarsError extends Error {
+  /** Stable, machine-readable reason. */
+  readonly code: ContextVarsErrorCode;
+
+  constructor(code: ContextVarsErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * Thrown by `ContextVar.get()` when the variable has no value in the current context and no
+ * default (Python's `LookupError`). The message names the variable.
+ */
+export class LookupError extends ContextVarsError {
+  /** Name of the variable that had no value. */
+  readonly varName: string;
+
+  constructor(varName: string, description: string) {
+    super('ERR_CONTEXTVAR_LOOKUP', `${description} has no value in the current context and no default`);
+    this.varName = varName;
+  }
+}
+
+/**
+ * Thrown by `ContextVar.reset(token)` when the token was already used, belongs to another
+ * variable, or was created in another `Context` (Python's RuntimeError / ValueError cases).
+ */
+export class TokenError extends ContextVarsError {}
+
+/** Thrown by `Context.run` when the context is already entered (Python's RuntimeError). */
+export class ContextEnteredError extends ContextVarsError {}
+
+/**
+ * Thrown when a context cannot cross a boundary: a value that its variable cannot encode, a payload
+ * that cannot be decoded, a context over the size cap, two propagatable variables with one name.
+ */
+export class ContextSerializationError extends ContextVarsError {
+  /** The variable at fault, when there is one. */
+  readonly varName: string | undefined;
+
+  constructor(code: ContextVarsErrorCode, message: string, varName?: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.varName = varName;
+  }
+}

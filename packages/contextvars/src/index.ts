@@ -1,0 +1,28 @@
+/**
+ * `@weft/contextvars`: PEP 567 context variables for Node on one AsyncLocalStorage, with the
+ * TC39 `AsyncContext` flavour on the same store, and explicit serialization across threads,
+ * processes and the network.
+ *
+ * @packageDocumentation
+ */
+export * as AsyncContext from './async-context.js';
+export { Context, copyContext } from './context.js';
+export { ContextVar, type ContextVarOptions, Token } from './context-var.js';
+export {
+  ContextEnteredError,
+  ContextSerializationError,
+  ContextVarsError,
+  type ContextVarsErrorCode,
+  LookupError,
+  TokenError,
+} from './errors.js';
+export {
+  type Codec,
+  type ContextFilter,
+  DEFAULT_MAX_CONTEXT_BYTES,
+  deserializeContext,
+  type Json,
+  type SerializedContext,
+  type SerializeOptions,
+  serializeContext,
+} from './serialization.js';

@@ -1,0 +1,248 @@
+/**
+ * Crossing a boundary (worker thread, process, network): `serializeContext` turns the
+ * propagatable part of a Context into plain JSON, `deserializeContext` turns it back into a
+ * Context on the other side.
+ *
+ * @module
+ */
+import { assertContextVar, currentContext, leafVar } from './bindings.js';
+import { type Context, contextWithMap } from './context.js';
+import { type ContextVar, decodeValue } from './context-var.js';
+import { ContextSerializationError } from './errors.js';
+import { PersistentMap } from './persistent-map.js';
+import { allocateId, type ContextState, type Placeholder, state } from './shared-state.js';
+
+/** A JSON value: what survives `JSON.parse(JSON.stringify(x))` unchanged. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Encodes a variable's value to JSON and back, for values that are not JSON already. */
+export interface Codec<T> {
+  encode(value: T): Json;
+  decode(json: Json): T;
+}
+
+/** The wire form of a context: plain JSON, versioned. Treat it as immutable. */
+export interface SerializedContext {
+  readonly v: 1;
+  /** Encoded value of each propagated variable, by variable name. */
+  readonly vars: Readonly<Record<string, Json>>;
+}
+
+/** Which propagatable variables travel. Names and variables may be mixed; `deny` wins over `allow`. */
+export interface ContextFilter {
+  /** Only these travel (default: every propagatable variable). */
+  allow?: Iterable<string | ContextVar<unknown>>;
+  /** These never travel. */
+  deny?: Iterable<string | ContextVar<unknown>>;
+}
+
+/** Options of {@link serializeContext}. */
+export interface SerializeOptions extends ContextFilter {
+  /**
+   * Upper bound of the JSON size (UTF-16 code units, an approximation of bytes) of the result.
+   * Default {@link DEFAULT_MAX_CONTEXT_BYTES}.
+   */
+  maxBytes?: number;
+}
+
+/** Default size cap of a serialized context: 1 MiB. */
+export const DEFAULT_MAX_CONTEXT_BYTES = 1024 * 1024;
+
+interface NormalizedFilter {
+  allow: Set<string> | undefined;
+  deny: Set<string> | undefined;
+  maxBytes: number;
+}
+
+const NO_OPTIONS: NormalizedFilter = {
+  allow: undefined,
+  deny: undefined,
+  maxBytes: DEFAULT_MAX_CONTEXT_BYTES,
+};
+const normalizedOptions = new WeakMap<SerializeOptions, NormalizedFilter>();
+// Contexts wrap immutable maps, so the result for (map, options) never changes: submitting many
+// tasks from one context serializes it once.
+const cache = new WeakMap<
+  PersistentMap,
+  { options: SerializeOptions | undefined; result: SerializedContext }
+>();
+
+function names(list: Iterable<string | ContextVar<unknown>> | undefined): Set<string> | undefined {
+  if (list === undefined) return undefined;
+  const set = new Set<string>();
+  for (const item of list) {
+    if (typeof item === 'string') set.add(item);
+    else {
+      assertContextVar(item);
+      set.add(item.name);
+    }
+  }
+  return set;
+}
+
+function normalize(options: SerializeOptions | undefined): NormalizedFilter {
+  if (options === undefined) return NO_OPTIONS;
+  let normalized = normalizedOptions.get(options);
+  if (normalized === undefined) {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_CONTEXT_BYTES;
+    if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be a positive number, got ${maxBytes}`);
+    normalized = { allow: names(options.allow), deny: names(options.deny), maxBytes };
+    normalizedOptions.set(options, normalized);
+  }
+  return normalized;
+}
+
+function passes(filter: NormalizedFilter, name: string): boolean {
+  if (filter.deny?.has(name)) return false;
+  return filter.allow === undefined || filter.allow.has(name);
+}
+
+/**
+ * Approximate JSON length of `value`, throwing a description of the first part that is not
+ * JSON-compatible (would not survive `JSON.parse(JSON.stringify(x))` unchanged).
+ */
+function jsonLength(value: unknown, path: string, seen: Set<object>): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length + 2;
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`${path} is ${value}, which JSON cannot represent`);
+      return 8;
+    case 'object': {
+      if (value === null) return 4;
+      if (seen.has(value)) throw new TypeError(`${path} is a circular reference`);
+      seen.add(value);
+      let length = 2;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value)) throw new TypeError(`${path}[${i}] is a hole in a sparse array`);
+          length += jsonLength(value[i], `${path}[${i}]`, seen) + 1;
+        }
+      } else {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          throw new TypeError(`${path} is ${describe(value)}, not a plain object`);
+        }
+        for (const key of Object.keys(value)) {
+          length +=
+            key.length + 4 + jsonLength((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
+        }
+      }
+      seen.delete(value);
+      return length;
+    }
+    default:
+      throw new TypeError(`${path} is ${describe(value)}, which JSON cannot represent`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
+  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'object'} instance`;
+  return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+}
+
+function encodeValue(variable: ContextVar<unknown>, value: unknown): { json: Json; length: number } {
+  let json: unknown = value;
+  try {
+    if (variable.codec !== undefined) json = variable.codec.encode(value);
+    return { json: json as Json, length: jsonLength(json, 'value', new Set()) };
+  } catch (error) {
+    const hint = variable.codec === undefined ? '; give the variable a codec' : ' (codec output)';
+    throw new ContextSerializationError(
+      'ERR_CONTEXTVAR_UNSERIALIZABLE',
+      `cannot serialize context variable '${variable.name}': ${(error as Error)?.message ?? String(error)}${hint}`,
+      variable.name,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Serializes the propagatable variables bound in `context` (default: the current context) to
+ * plain JSON. Only variables created with `propagate: true` travel, filtered by `allow`/`deny`;
+ * each value is encoded by its variable's codec, or must be JSON-compatible. Values that arrived
+ * from elsewhere for variables this thread never defined are passed on unchanged.
+ *
+ * @throws {ContextSerializationError} naming the variable whose value cannot be encoded
+ * (`ERR_CONTEXTVAR_UNSERIALIZABLE`), or when the result exceeds `maxBytes` (`ERR_CONTEXT_TOO_LARGE`).
+ */
+export function serializeContext(context?: Context, options?: SerializeOptions): SerializedContext {
+  const map = ((context as ContextState | undefined) ?? currentContext())._map;
+  const hit = cache.get(map);
+  if (hit !== undefined && hit.options === options) return hit.result;
+  const filter = normalize(options);
+  const vars: Record<string, Json> = {};
+  const sizes: Array<[string, number]> = [];
+  let total = 16;
+  for (const leaf of map.leaves()) {
+    const variable = leafVar(leaf) as ContextVar<unknown> | undefined;
+    if (variable !== undefined && !variable.propagate) continue;
+    const name = variable?.name ?? (leaf.key as Placeholder).name;
+    if (!passes(filter, name)) continue;
+    // A value still in the JSON form it arrived in (its variable undefined or not yet read) is passed on as is.
+    const { json, length } =
+      leaf.key === variable
+        ? encodeValue(variable as ContextVar<unknown>, leaf.value)
+        : { json: leaf.value as Json, length: jsonLength(leaf.value, 'value', new Set()) };
+    vars[name] = json;
+    sizes.push([name, length]);
+    total += name.length + 4 + length;
+  }
+  if (total > filter.maxBytes) {
+    const largest = sizes
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([name, length]) => `'${name}' ~${length}`)
+      .join(', ');
+    throw new ContextSerializationError(
+      'ERR_CONTEXT_TOO_LARGE',
+      `serialized context is ~${total} bytes, over the limit of ${filter.maxBytes} (largest: ${largest})`,
+      sizes[0]?.[0],
+    );
+  }
+  const result: SerializedContext = Object.freeze({ v: 1, vars: Object.freeze(vars) });
+  cache.set(map, { options, result });
+  return result;
+}
+
+function invalid(reason: string): ContextSerializationError {
+  return new ContextSerializationError(
+    'ERR_SERIALIZED_CONTEXT_INVALID',
+    `invalid serialized context: ${reason}`,
+  );
+}
+
+/**
+ * Rebuilds a Context from {@link serializeContext}'s output. Each name resolves to the
+ * propagatable variable of that name, decoded by its codec; a name with no variable yet is kept
+ * and resolves when the variable is created later (its module imported after this call).
+ *
+ * @throws {ContextSerializationError} when `data` is not a serialized context
+ * (`ERR_SERIALIZED_CONTEXT_INVALID`) or a codec cannot decode a value (`ERR_CONTEXTVAR_UNDECODABLE`).
+ */
+export function deserializeContext(data: SerializedContext): Context {
+  if (typeof data !== 'object' || data === null) throw invalid(`expected an object, got ${String(data)}`);
+  if (data.v !== 1) throw invalid(`unsupported version ${String(data.v)}`);
+  const vars = data.vars;
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars))
+    throw invalid('`vars` is not an object');
+  let map = PersistentMap.EMPTY;
+  for (const name of Object.keys(vars)) {
+    const json = vars[name];
+    const variable = state.registry.get(name) as ContextVar<unknown> | undefined;
+    if (variable !== undefined) {
+      map = map.set(variable._id, variable, decodeValue(variable, json));
+    } else {
+      let placeholder = state.placeholders.get(name);
+      if (placeholder === undefined) {
+        placeholder = { placeholder: true, id: allocateId(), name };
+        state.placeholders.set(name, placeholder);
+      }
+      map = map.set(placeholder.id, placeholder, json);
+    }
+  }
+  return contextWithMap(map);
+}
