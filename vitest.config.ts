@@ -1,9 +1,26 @@
 import { defineConfig } from 'vitest/config';
+import type { Reporter, TestModule } from 'vitest/node';
 
 /** Workspace packages resolve to their TypeScript sources through this export condition. */
 const sourceCondition = '@weft/source';
 
 const packages = ['contextvars', 'executor', 'runner', 'prefect-bridge'];
+
+/** Ends the run with one plain `N passed, N failed, N skipped` line, which CI logs are read for. */
+const summaryLine: Reporter = {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>) {
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    for (const testModule of testModules) {
+      for (const test of testModule.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') counts.passed++;
+        else if (state === 'failed') counts.failed++;
+        else counts.skipped++;
+      }
+    }
+    console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  },
+};
 
 export default defineConfig({
   resolve: { conditions: [sourceCondition, 'import', 'node', 'default'] },
@@ -11,6 +28,7 @@ export default defineConfig({
     ssr: { resolve: { conditions: [sourceCondition, 'import', 'node', 'default'] } },
   },
   test: {
+    reporters: ['default', summaryLine],
     projects: packages.map((name) => ({
       extends: true,
       test: {
