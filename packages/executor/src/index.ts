@@ -1,0 +1,48 @@
+/**
+ * `@weft/executor`: Python's `concurrent.futures` for Node (futures, `wait`, `asCompleted`, an
+ * in-thread `AsyncExecutor` and a worker-thread `WorkerThreadExecutor` on piscina) whose tasks run
+ * in the context of their submitter, captured at submit time.
+ *
+ * @packageDocumentation
+ */
+export { AsyncExecutor, type AsyncExecutorOptions } from './async-executor.js';
+export {
+  BrokenExecutorError,
+  CancelledError,
+  ExecutorError,
+  type ExecutorErrorCode,
+  ExecutorShutdownError,
+  FutureCallbackError,
+  InvalidArgumentError,
+  InvalidStateError,
+  TaskArgumentsError,
+  TaskContextError,
+  TaskReferenceError,
+  TimeoutError,
+} from './errors.js';
+export type { Executor, ExecutorOptions, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
+export { type DoneCallback, Future, type FutureState, type ResultOptions } from './future.js';
+export {
+  defineTasks,
+  isTaskRef,
+  type TaskArgs,
+  type TaskRef,
+  type TaskRefOf,
+  type TaskResult,
+  taskRef,
+} from './task-ref.js';
+export { move } from './transfer.js';
+export {
+  type AsCompletedOptions,
+  asCompleted,
+  type DoneAndNotDone,
+  type ReturnWhen,
+  type WaitOptions,
+  wait,
+} from './wait.js';
+export {
+  type TransferListItem,
+  type WorkerSubmitOptions,
+  WorkerThreadExecutor,
+  type WorkerThreadExecutorOptions,
+} from './worker-thread-executor.js';

@@ -1,0 +1,348 @@
+/**
+ * `WorkerThreadExecutor`: runs named exports of modules in piscina worker threads, each task in
+ * its submitter's context, captured at submit time and rebuilt in the worker.
+ *
+ * @module
+ */
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { MessagePort, ResourceLimits } from 'node:worker_threads';
+import { type SerializedContext, serializeContext } from '@weft/contextvars';
+import { Piscina } from 'piscina';
+import { type ContextPolicy, executorPolicy, submitPolicy } from './context-capture.js';
+import {
+  BrokenExecutorError,
+  CancelledError,
+  ExecutorError,
+  ExecutorShutdownError,
+  InvalidArgumentError,
+  InvalidStateError,
+  TaskArgumentsError,
+  TaskContextError,
+  TaskReferenceError,
+  TimeoutError,
+} from './errors.js';
+import type { ExecutorOptions, SubmitOptions } from './executor.js';
+import type { Future } from './future.js';
+import { type Prepared, QueueingExecutor } from './queueing-executor.js';
+import {
+  decodeThrown,
+  type ErrorClassRegistry,
+  type FailureKind,
+  type TaskMessage,
+  type TaskOutcome,
+  type ThrownValue,
+} from './task-protocol.js';
+import { isTaskRef, type TaskArgs, type TaskRef, type TaskResult } from './task-ref.js';
+import { checkMaxWorkers, checkObject, show } from './validation.js';
+
+/** Something that can be transferred rather than copied to a worker: ArrayBuffer, MessagePort, … */
+export type TransferListItem = ArrayBuffer | MessagePort;
+
+/** Options of {@link WorkerThreadExecutor}. */
+export interface WorkerThreadExecutorOptions extends ExecutorOptions {
+  /** Extra Node options for the worker threads (e.g. `['--import', 'tsx']` for TypeScript task modules). */
+  execArgv?: string[];
+  /** Memory limits of each worker thread. */
+  resourceLimits?: ResourceLimits;
+}
+
+/** Per-submit options of {@link WorkerThreadExecutor.submitWith}. */
+export interface WorkerSubmitOptions extends SubmitOptions {
+  /**
+   * Objects to transfer (not copy) to the worker, e.g. the `ArrayBuffer` behind an argument.
+   * Arguments wrapped in `move()` are transferred without being listed here.
+   */
+  transferList?: readonly TransferListItem[];
+}
+
+interface WorkerPayload {
+  readonly name: string;
+  readonly message: TaskMessage;
+  readonly transferList: TransferListItem[] | undefined;
+}
+
+/** Our own error classes, rebuilt as such when a task in a worker throws one. */
+const OWN_ERRORS: ErrorClassRegistry = new Map<string, new (...args: never[]) => Error>([
+  ['ExecutorError', ExecutorError],
+  ['CancelledError', CancelledError],
+  ['TimeoutError', TimeoutError],
+  ['InvalidStateError', InvalidStateError],
+  ['BrokenExecutorError', BrokenExecutorError],
+  ['ExecutorShutdownError', ExecutorShutdownError],
+  ['InvalidArgumentError', InvalidArgumentError],
+  ['TaskReferenceError', TaskReferenceError],
+  ['TaskContextError', TaskContextError],
+  ['TaskArgumentsError', TaskArgumentsError],
+]);
+
+/** How long an idle worker above the minimum lives (all of ours are the minimum: they stay). */
+const IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * The worker module and the Node options it needs. From `dist` the trampoline is plain JavaScript
+ * and the workers need no extra options. From the TypeScript sources (tests resolve this package
+ * through the `@weft/source` condition) it is a `.ts` file: each worker then registers tsx's ESM
+ * hooks first (Node 20 does not apply `--import tsx` hooks inside worker threads, but a
+ * `register()` call made in the worker works) and resolves workspace packages to their sources.
+ */
+function trampoline(): { filename: string; execArgv: string[] } {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const filename = new URL(`./worker-trampoline.${fromSources ? 'ts' : 'js'}`, import.meta.url).href;
+  if (!fromSources) return { filename, execArgv: [] };
+  let api: string;
+  try {
+    const require = createRequire(import.meta.url);
+    const manifest = require.resolve('tsx/package.json');
+    const exports = JSON.parse(readFileSync(manifest, 'utf8')).exports as Record<
+      string,
+      { import: { default: string } }
+    >;
+    api = pathToFileURL(join(dirname(manifest), exports['./esm/api']?.import.default ?? 'missing')).href;
+  } catch (cause) {
+    throw new BrokenExecutorError(
+      'WorkerThreadExecutor: running from TypeScript sources needs the tsx package to load them in worker threads',
+      { cause },
+    );
+  }
+  const register = `import { register } from ${JSON.stringify(api)}; register();`;
+  return {
+    filename,
+    execArgv: [
+      '--import',
+      `data:text/javascript,${encodeURIComponent(register)}`,
+      '--conditions=@weft/source',
+    ],
+  };
+}
+
+function isMovable(value: unknown): value is Record<symbol, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Piscina.transferableSymbol in value &&
+    Piscina.valueSymbol in value
+  );
+}
+
+/**
+ * Python's `ProcessPoolExecutor` on worker threads (piscina): `submit(taskRef, ...args)` runs a
+ * named export of a module in one of `maxWorkers` threads (default: `availableParallelism()`),
+ * first come first served, and returns a {@link Future}.
+ *
+ * Tasks are {@link TaskRef}s made with `defineTasks`/`taskRef`. Arguments and results are copied
+ * by structured clone; `move(buffer)` (re-exported from piscina) or the `transferList` option
+ * transfer instead. Errors thrown in a task arrive with their `name`, `message`, `stack`, `code`,
+ * `cause` and own properties. A worker that exits or crashes while running a task fails that
+ * task with {@link BrokenExecutorError} and is replaced; the executor keeps serving.
+ *
+ * Context: each submit serializes the submitter's propagatable variables (`propagate: true`,
+ * filtered by `contextFilter`) at submit time; the worker runs the task in a fresh Context built
+ * from them, so nothing is stale and nothing leaks between tasks. A value that cannot be encoded
+ * fails that task's future with {@link TaskContextError} naming the variable. With
+ * `propagateContext: false` nothing is sent and the task runs in an empty context.
+ *
+ * Workers start on the first submit and do not keep the process alive while idle.
+ *
+ * @example
+ * ```ts
+ * // tasks.ts
+ * export function checksum(text: string) { return createHash('sha256').update(text).digest('hex'); }
+ * export const tasks = defineTasks(import.meta.url, { checksum });
+ * // main.ts
+ * await using executor = new WorkerThreadExecutor({ maxWorkers: 2 });
+ * const digest = await executor.submit(tasks.checksum, 'hello');
+ * ```
+ */
+export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unknown>, WorkerPayload> {
+  readonly #policy: ContextPolicy;
+  readonly #execArgv: string[];
+  readonly #resourceLimits: ResourceLimits | undefined;
+  #pool: Piscina | undefined = undefined;
+  #readyWorkers = 0;
+
+  constructor(options: WorkerThreadExecutorOptions = {}) {
+    const where = 'new WorkerThreadExecutor()';
+    checkObject(options, 'options', where);
+    super('WorkerThreadExecutor', checkMaxWorkers(options.maxWorkers, availableParallelism(), where));
+    this.#policy = executorPolicy(options, where);
+    const execArgv = options.execArgv ?? [];
+    if (!Array.isArray(execArgv) || !execArgv.every((arg) => typeof arg === 'string')) {
+      throw new InvalidArgumentError(`${where}: execArgv must be an array of strings, got ${show(execArgv)}`);
+    }
+    this.#execArgv = execArgv;
+    this.#resourceLimits = checkObject<ResourceLimits>(options.resourceLimits, 'resourceLimits', where);
+  }
+
+  /** Number of worker threads alive now (0 before the first submit). */
+  get threads(): number {
+    return this.#pool?.threads.length ?? 0;
+  }
+
+  /** {@link QueueingExecutor.submitWith}, also taking a `transferList`. */
+  override submitWith<T extends TaskRef<never[], unknown>>(
+    options: WorkerSubmitOptions,
+    task: T,
+    ...args: TaskArgs<T>
+  ): Future<TaskResult<T>> {
+    return super.submitWith(options, task, ...args);
+  }
+
+  protected override prepare(
+    task: TaskRef<never[], unknown>,
+    args: unknown[],
+    options: WorkerSubmitOptions | undefined,
+  ): Prepared<WorkerPayload> {
+    if (!isTaskRef(task)) {
+      const hint =
+        typeof task === 'function'
+          ? ' (functions cannot cross threads: export it from a module and pass defineTasks(import.meta.url, { fn }).fn)'
+          : '';
+      throw new InvalidArgumentError(
+        `WorkerThreadExecutor.submit(): expected a TaskRef, got ${show(task)}${hint}`,
+      );
+    }
+    const where = `WorkerThreadExecutor.submit(${task.name})`;
+    const policy = submitPolicy(this.#policy, options, where);
+    let transferList: TransferListItem[] | undefined;
+    if (options?.transferList !== undefined) {
+      if (!Array.isArray(options.transferList)) {
+        throw new InvalidArgumentError(
+          `${where}: transferList must be an array, got ${show(options.transferList)}`,
+        );
+      }
+      transferList = [...options.transferList];
+    }
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if (isMovable(arg)) {
+        args[i] = arg[Piscina.valueSymbol];
+        transferList ??= [];
+        transferList.push(arg[Piscina.transferableSymbol] as TransferListItem);
+      }
+    }
+    let ctx: SerializedContext | undefined;
+    if (policy.propagate) {
+      try {
+        ctx = serializeContext(undefined, policy.filter);
+      } catch (cause) {
+        return {
+          name: task.name,
+          error: new TaskContextError(
+            `cannot send the context of task '${task.name}' to a worker thread: ${(cause as Error).message}`,
+            { cause },
+          ),
+        };
+      }
+    }
+    const target = { moduleUrl: task.moduleUrl, exportName: task.exportName };
+    const message: TaskMessage = ctx === undefined ? { target, args } : { target, ctx, args };
+    return { name: task.name, payload: { name: task.name, message, transferList } };
+  }
+
+  protected override execute(payload: WorkerPayload, signal: AbortSignal | undefined): Promise<unknown> {
+    const pool = this.#pool ?? this.#createPool();
+    const { name, message, transferList } = payload;
+    return pool.run(message, { transferList: transferList as never, signal: signal ?? null }).then(
+      (outcome: TaskOutcome) => {
+        if (outcome.ok) return outcome.value;
+        throw this.#failure(name, outcome.kind, outcome.error);
+      },
+      (error: unknown) => {
+        throw this.#infrastructureError(name, error, signal);
+      },
+    );
+  }
+
+  protected override async close(): Promise<void> {
+    const pool = this.#pool;
+    if (pool === undefined) return;
+    await pool.close();
+  }
+
+  #createPool(): Piscina {
+    const { filename, execArgv } = trampoline();
+    const pool = new Piscina({
+      filename,
+      minThreads: this.maxWorkers,
+      maxThreads: this.maxWorkers,
+      idleTimeout: IDLE_TIMEOUT_MS,
+      concurrentTasksPerWorker: 1,
+      execArgv: [...process.execArgv, ...execArgv, ...this.#execArgv],
+      ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
+    });
+    pool.on('workerCreate', () => {
+      this.#readyWorkers++;
+    });
+    pool.on('error', (error: unknown) => this.#onPoolError(error));
+    this.#pool = pool;
+    return pool;
+  }
+
+  /** An error from a worker that was not running a task: a crash while idle, or a failed start. */
+  #onPoolError(error: unknown): void {
+    const reason = error instanceof Error ? error.message : show(error);
+    if (this.#readyWorkers > 0) {
+      process.emitWarning(
+        new BrokenExecutorError(
+          `WorkerThreadExecutor: an idle worker thread crashed and was replaced: ${reason}`,
+          {
+            cause: error,
+          },
+        ),
+      );
+      return;
+    }
+    // No worker ever started: every new one would fail the same way, and queued work would wait forever.
+    this.markBroken(
+      new BrokenExecutorError(`WorkerThreadExecutor: cannot start worker threads: ${reason}`, {
+        cause: error,
+      }),
+    );
+    const pool = this.#pool;
+    this.#pool = undefined;
+    pool?.destroy().catch(() => undefined);
+  }
+
+  #failure(name: string, kind: FailureKind, thrown: ThrownValue): unknown {
+    const error = decodeThrown(thrown, OWN_ERRORS);
+    if (kind === 'task') return error;
+    const reason = error instanceof Error ? error.message : show(error);
+    if (kind === 'reference') {
+      return new TaskReferenceError(`task '${name}' cannot be run: ${reason}`, { cause: error });
+    }
+    return new TaskContextError(`the context of task '${name}' cannot be rebuilt in the worker: ${reason}`, {
+      cause: error,
+    });
+  }
+
+  #infrastructureError(name: string, error: unknown, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason;
+    const broken = this.broken;
+    if (broken !== undefined) {
+      return new BrokenExecutorError(`task '${name}' cannot run: ${broken.message}`, { cause: broken.cause });
+    }
+    if (error instanceof Error && error.name === 'DataCloneError') {
+      return new TaskArgumentsError(
+        `task '${name}': its arguments cannot be sent to a worker thread: ${error.message}`,
+        { cause: error },
+      );
+    }
+    if (error instanceof Error) {
+      const exit = /^worker exited with code: (-?\d+)/.exec(error.message);
+      const what = exit === null ? `crashed (${error.message})` : `exited with code ${exit[1]}`;
+      return new BrokenExecutorError(`task '${name}': its worker thread ${what} while running it`, {
+        cause: error,
+      });
+    }
+    return new BrokenExecutorError(
+      `task '${name}': its worker thread died while running it from an error that cannot be cloned; ` +
+        'a result that structured clone cannot copy (a function, a symbol) does this',
+      { cause: error },
+    );
+  }
+}

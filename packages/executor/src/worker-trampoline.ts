@@ -1,0 +1,91 @@
+/**
+ * The worker side of `WorkerThreadExecutor`: piscina's `filename`. For each task it imports the
+ * target module (once), rebuilds the submitter's context when one was sent, runs the export
+ * inside it and answers with a {@link TaskOutcome} envelope (never a rejection), so that errors
+ * arrive whole and worker failures are told apart from task failures.
+ *
+ * When a task carries no context the trampoline does not enter one, so a worker that only runs
+ * such tasks never switches AsyncLocalStorage on (and keeps Node's fast `await`).
+ *
+ * @internal
+ * @module
+ */
+import { Context, copyContext, deserializeContext } from '@weft/contextvars';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { encodeThrown, type FailureKind, type TaskMessage, type TaskOutcome } from './task-protocol.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a task is any exported function
+type AnyFunction = (...args: any[]) => unknown;
+
+const functions = new Map<string, AnyFunction>();
+
+function failure(kind: FailureKind, error: unknown): TaskOutcome {
+  return { ok: false, kind, error: encodeThrown(error) };
+}
+
+async function load(moduleUrl: string, exportName: string): Promise<AnyFunction> {
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await import(moduleUrl);
+  } catch (error) {
+    throw new Error(
+      `cannot import module ${moduleUrl} for its export '${exportName}': ${(error as Error)?.message ?? String(error)}`,
+      { cause: error },
+    );
+  }
+  if (!Object.hasOwn(namespace, exportName)) {
+    const exported = Object.keys(namespace).filter((name) => typeof namespace[name] === 'function');
+    throw new Error(
+      `module ${moduleUrl} has no export '${exportName}' (its exported functions: ${exported.join(', ') || 'none'})`,
+    );
+  }
+  const fn = namespace[exportName];
+  if (typeof fn !== 'function') {
+    throw new Error(`export '${exportName}' of module ${moduleUrl} is not a function (it is ${typeof fn})`);
+  }
+  return fn as AnyFunction;
+}
+
+/** Wraps a result in the success envelope, keeping a `move()`d value transferable. */
+function success(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && transferableSymbol in value && valueSymbol in value) {
+    const movable = value as Record<symbol, object>;
+    return move({
+      [transferableSymbol]: movable[transferableSymbol] as object,
+      [valueSymbol]: { ok: true, value: movable[valueSymbol] } as object,
+    });
+  }
+  return { ok: true, value } satisfies TaskOutcome;
+}
+
+/** Runs one task; piscina calls it with the message built by `WorkerThreadExecutor`. */
+export default async function runTask(message: TaskMessage): Promise<unknown> {
+  const { target, ctx, args } = message;
+  const key = `${target.exportName}\u0000${target.moduleUrl}`;
+  let fn = functions.get(key);
+  if (fn === undefined) {
+    try {
+      fn = await load(target.moduleUrl, target.exportName);
+    } catch (error) {
+      return failure('reference', error);
+    }
+    functions.set(key, fn);
+  }
+  let context: Context | undefined;
+  if (ctx !== undefined) {
+    try {
+      context = deserializeContext(ctx);
+    } catch (error) {
+      return failure('context', error);
+    }
+  } else if (copyContext().size > 0) {
+    // An earlier context-less task bound variables in this thread's root context: isolate this
+    // one from them (at the price of entering a context, which it would otherwise avoid).
+    context = new Context();
+  }
+  try {
+    return success(await (context === undefined ? fn(...args) : context.run(fn, ...args)));
+  } catch (error) {
+    return failure('task', error);
+  }
+}
