@@ -1,0 +1,152 @@
+/**
+ * Errors of @weft/runner: one base class ({@link RunnerError}) with a string `code`, and a subclass
+ * per kind of failure. Messages are fixed and name the node, dataset or option at fault.
+ *
+ * @module
+ */
+
+/** Base class of every error thrown by @weft/runner. */
+export class RunnerError extends Error {
+  /** A stable, machine-readable code such as `ERR_NODE_FAILED`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** `node(...)` was given an invalid function, inputs, outputs, name, tags, namespace or confirms. */
+export class NodeDefinitionError extends RunnerError {}
+
+/** A node was called with the wrong inputs (`node.run`). */
+export class NodeInputError extends RunnerError {}
+
+/** A node function returned something that does not match the node's declared outputs. */
+export class NodeOutputError extends RunnerError {}
+
+/** A pipeline could not be built or filtered (unknown names, bad namespace mapping, empty filter). */
+export class PipelineError extends RunnerError {}
+
+/** The pipeline's nodes depend on each other in a cycle. `cycle` lists one cycle, first node repeated last. */
+export class CircularDependencyError extends PipelineError {
+  /** One cycle, as node names, the first one repeated at the end. */
+  readonly cycle: readonly string[];
+
+  constructor(message: string, cycle: readonly string[]) {
+    super('ERR_CIRCULAR_DEPENDENCY', message);
+    this.cycle = cycle;
+  }
+}
+
+/** Two nodes of one pipeline write the same dataset. */
+export class OutputNotUniqueError extends PipelineError {}
+
+/** Two different nodes of one pipeline have the same name. */
+export class DuplicateNodeNameError extends PipelineError {}
+
+/** Two nodes of one pipeline confirm the same dataset. */
+export class ConfirmNotUniqueError extends PipelineError {}
+
+/** A dataset failed to load, save, check existence, release or confirm (Kedro's `DatasetError`). */
+export class DatasetError extends RunnerError {}
+
+/** The catalog has no dataset of that name (Kedro's `DatasetNotFoundError`). */
+export class DatasetNotFoundError extends DatasetError {}
+
+/** A dataset of that name is already registered (Kedro's `DatasetAlreadyExistsError`). */
+export class DatasetAlreadyExistsError extends DatasetError {}
+
+/** A runner, its options or the hooks given to `run()` are invalid. */
+export class RunnerConfigError extends RunnerError {}
+
+/** The pipeline's free inputs are not all in the catalog. `missing` lists them. */
+export class MissingInputsError extends RunnerError {
+  /** The free inputs that the catalog cannot provide. */
+  readonly missing: readonly string[];
+
+  constructor(message: string, missing: readonly string[]) {
+    super('ERR_MISSING_INPUTS', message);
+    this.missing = missing;
+  }
+}
+
+/** ParallelRunner cannot send a node's function to a worker thread (a closure, an inline lambda, not exported). */
+export class NodeNotTransferableError extends RunnerError {
+  /** The name of the node at fault. */
+  readonly node: string;
+
+  constructor(message: string, node: string) {
+    super('ERR_NODE_NOT_TRANSFERABLE', message);
+    this.node = node;
+  }
+}
+
+/** Where to resume a failed run from: Kedro's `--from-nodes` suggestion. */
+export interface ResumeSuggestion {
+  /** Node names to pass to `pipeline.fromNodes(...)`; empty when no node finished. */
+  readonly fromNodes: readonly string[];
+  /** Number of nodes that did not run. */
+  readonly remaining: number;
+  /** The human-readable hint (also part of the error message). */
+  readonly message: string;
+}
+
+/**
+ * A node failed while the pipeline ran. `node` names it, `cause` is the original error; the run
+ * stopped scheduling, waited for the nodes already running, and kept every output already saved.
+ */
+export class NodeFailedError extends RunnerError {
+  /** The name of the failed node. */
+  readonly node: string;
+  /** Where to resume from. */
+  readonly resume: ResumeSuggestion;
+  /** Other nodes that failed while the run was stopping, in the order they failed. */
+  readonly otherFailures: readonly { readonly node: string; readonly error: unknown }[];
+  /** Nodes still running when the run was cancelled or timed out after this failure. */
+  readonly abandonedNodes: readonly string[];
+
+  constructor(
+    node: string,
+    cause: unknown,
+    resume: ResumeSuggestion,
+    otherFailures: readonly { node: string; error: unknown }[] = [],
+    abandonedNodes: readonly string[] = [],
+  ) {
+    super('ERR_NODE_FAILED', `Node '${node}' failed: ${describeError(cause)}\n${resume.message}`, { cause });
+    this.node = node;
+    this.resume = resume;
+    this.otherFailures = otherFailures;
+    this.abandonedNodes = abandonedNodes;
+  }
+}
+
+/** The run was cancelled through `RunOptions.signal` before it finished. */
+export class RunCancelledError extends RunnerError {
+  /** Nodes that were still running (left to settle on their own). */
+  readonly abandonedNodes: readonly string[];
+  /** Where to resume from. */
+  readonly resume: ResumeSuggestion;
+
+  constructor(
+    code: string,
+    message: string,
+    abandonedNodes: readonly string[],
+    resume: ResumeSuggestion,
+    cause?: unknown,
+  ) {
+    super(code, message, cause === undefined ? undefined : { cause });
+    this.abandonedNodes = abandonedNodes;
+    this.resume = resume;
+  }
+}
+
+/** The run took longer than `RunOptions.timeoutMs`. */
+export class RunTimeoutError extends RunCancelledError {}
+
+/** `String(error.message)` for errors, `String(value)` otherwise. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

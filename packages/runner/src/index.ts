@@ -1,0 +1,85 @@
+/**
+ * @weft/runner: Kedro's pipeline model in TypeScript (nodes, pipelines, data catalog, hooks,
+ * runners) where every node runs in its own copy of the caller's context, on every runner.
+ *
+ * @module
+ */
+export { AbstractDataset } from './abstract-dataset.js';
+export { AbstractRunner, type Execution, invokeInline, type RunSetup } from './abstract-runner.js';
+export { COPY_MODES, type CopyMode } from './copy-data.js';
+export {
+  DataCatalog,
+  type DataCatalogOptions,
+  type DatasetClass,
+  type DatasetConfig,
+  type DatasetFactory,
+  type GetDatasetOptions,
+} from './data-catalog.js';
+export {
+  CircularDependencyError,
+  ConfirmNotUniqueError,
+  DatasetAlreadyExistsError,
+  DatasetError,
+  DatasetNotFoundError,
+  DuplicateNodeNameError,
+  MissingInputsError,
+  NodeDefinitionError,
+  NodeFailedError,
+  NodeInputError,
+  NodeNotTransferableError,
+  NodeOutputError,
+  OutputNotUniqueError,
+  PipelineError,
+  type ResumeSuggestion,
+  RunCancelledError,
+  RunnerConfigError,
+  RunnerError,
+  RunTimeoutError,
+} from './errors.js';
+export {
+  AbstractFileDataset,
+  BytesDataset,
+  CSVDataset,
+  type CSVDatasetOptions,
+  type FileDatasetOptions,
+  JSONDataset,
+  type JSONDatasetOptions,
+  TextDataset,
+  type TextDatasetOptions,
+} from './file-datasets.js';
+export {
+  type AfterNodeRunArgs,
+  type AfterPipelineRunArgs,
+  type BeforeDatasetLoadedArgs,
+  type BeforeNodeRunArgs,
+  type DatasetDataArgs,
+  HOOK_NAMES,
+  type HookName,
+  type Hooks,
+  type NodeErrorArgs,
+  type NodeErrorPhase,
+  type NodeHookBase,
+  type PipelineErrorArgs,
+  type PipelineHookArgs,
+  type RunParams,
+} from './hooks.js';
+export { MemoryDataset, type MemoryDatasetOptions } from './memory-dataset.js';
+export { Node, type NodeFunction, type NodeIO, type NodeOptions, node } from './node.js';
+export {
+  type DatasetMapping,
+  Pipeline,
+  type PipelineFilter,
+  type PipelineOptions,
+  pipeline,
+} from './pipeline.js';
+export { findNodesToResumeFrom } from './resume.js';
+export type {
+  ContextFilter,
+  NodeTiming,
+  RunLogger,
+  RunOptions,
+  RunOutcome,
+  RunReport,
+  RunResult,
+} from './run-types.js';
+export { SequentialRunner } from './sequential-runner.js';

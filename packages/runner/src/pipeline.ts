@@ -1,0 +1,605 @@
+/**
+ * `pipeline([...])`: a DAG of nodes (Kedro's `Pipeline`): free inputs and outputs, topological
+ * order and layers, set operations, filters, and namespacing with dataset remapping.
+ *
+ * @module
+ */
+import {
+  CircularDependencyError,
+  ConfirmNotUniqueError,
+  DuplicateNodeNameError,
+  OutputNotUniqueError,
+  PipelineError,
+} from './errors.js';
+import {
+  compareNames,
+  isParameter,
+  listRepr,
+  stripTranscoding,
+  transcodingSuffix,
+  VALID_NAME,
+} from './names.js';
+import { Node } from './node.js';
+
+/** Dataset names exempt from namespacing (a name or list) or renamed (an object `{ old: new }`). */
+export type DatasetMapping = string | readonly string[] | Readonly<Record<string, string>>;
+
+/** Options of {@link pipeline} (Kedro's `pipeline(nodes, inputs=, outputs=, parameters=, tags=, namespace=)`). */
+export interface PipelineOptions {
+  /** Prefix node names (and, unless exempt, datasets and `params:`) with `namespace.`. */
+  namespace?: string;
+  /** Free inputs to keep (names) or rename (`{ old: new }`) instead of namespacing them. */
+  inputs?: DatasetMapping;
+  /** Outputs to keep or rename instead of namespacing them. */
+  outputs?: DatasetMapping;
+  /** Parameters (`params:x` or `x`) to keep or rename instead of namespacing them. */
+  parameters?: DatasetMapping;
+  /** Tags added to every node. */
+  tags?: string | Iterable<string>;
+  /** Whether datasets are prefixed with the namespace (default true; parameters always are). */
+  prefixDatasetsWithNamespace?: boolean;
+}
+
+/** Options of {@link Pipeline.filter}: every given filter is applied to the original pipeline and the results intersected. */
+export interface PipelineFilter {
+  /** Nodes with ANY of these tags. */
+  tags?: Iterable<string>;
+  /** These nodes and everything downstream. */
+  fromNodes?: Iterable<string>;
+  /** These nodes and everything upstream. */
+  toNodes?: Iterable<string>;
+  /** Exactly these nodes. */
+  nodeNames?: Iterable<string>;
+  /** Nodes consuming these datasets and everything downstream. */
+  fromInputs?: Iterable<string>;
+  /** Nodes producing these datasets and everything upstream. */
+  toOutputs?: Iterable<string>;
+  /** Nodes in any of these namespaces (or below). */
+  nodeNamespaces?: Iterable<string>;
+}
+
+/**
+ * An immutable DAG of {@link Node}s. Construction checks for duplicate node names, two nodes
+ * writing one dataset, two nodes confirming one dataset, and cycles (naming one).
+ * Every filter and set operation returns a new Pipeline.
+ */
+export class Pipeline {
+  /** Nodes in topological order (layer by layer, sorted by name inside a layer). */
+  readonly nodes: readonly Node[];
+  /** Topological layers: each node's parents are all in earlier layers; sorted by name inside a layer. */
+  readonly groupedNodes: readonly (readonly Node[])[];
+  /** @internal dataset (transcoding stripped) → producing node. */
+  readonly _producer: ReadonlyMap<string, Node>;
+  /** @internal dataset (transcoding stripped) → consuming nodes. */
+  readonly _consumers: ReadonlyMap<string, readonly Node[]>;
+  /** @internal node → distinct parent nodes. */
+  readonly _parents: ReadonlyMap<Node, readonly Node[]>;
+  /** @internal node → distinct child nodes. */
+  readonly _children: ReadonlyMap<Node, readonly Node[]>;
+  readonly #byName: ReadonlyMap<string, Node>;
+  #inputs: ReadonlySet<string> | undefined;
+  #outputs: ReadonlySet<string> | undefined;
+
+  /** Builds a pipeline from nodes and pipelines (flattened). See {@link pipeline} for namespacing options. */
+  constructor(items: Iterable<Node | Pipeline>, options: PipelineOptions = {}) {
+    let nodes = collectNodes(items);
+    if (hasNamespacing(options)) nodes = applyNamespacing(nodes, options);
+    const byName = new Map<string, Node>();
+    const dupNames = new Set<string>();
+    for (const n of nodes) {
+      if (byName.has(n.name)) dupNames.add(n.name);
+      else byName.set(n.name, n);
+    }
+    if (dupNames.size > 0) {
+      throw new DuplicateNodeNameError(
+        'ERR_DUPLICATE_NODE_NAME',
+        `Pipeline nodes must have unique names. The following node names appear more than once: ${listRepr([...dupNames].sort())}\nYou can name your nodes using the 'name' option of 'node()'.`,
+      );
+    }
+    const producer = new Map<string, Node>();
+    const dupOutputs = new Set<string>();
+    const confirmer = new Map<string, Node>();
+    const dupConfirms = new Set<string>();
+    for (const n of nodes) {
+      for (const o of n.outputs) {
+        const key = stripTranscoding(o);
+        if (producer.has(key) && producer.get(key) !== n) dupOutputs.add(o);
+        else producer.set(key, n);
+      }
+      for (const c of n.confirms) {
+        if (confirmer.has(c)) dupConfirms.add(c);
+        else confirmer.set(c, n);
+      }
+    }
+    if (dupOutputs.size > 0) {
+      const culprits = [...dupOutputs].sort().map((o) => {
+        const writers = nodes.filter((n) =>
+          n.outputs.some((x) => stripTranscoding(x) === stripTranscoding(o)),
+        );
+        return `'${o}' (written by ${writers.map((w) => `'${w.name}'`).join(' and ')})`;
+      });
+      throw new OutputNotUniqueError(
+        'ERR_OUTPUT_NOT_UNIQUE',
+        `Output(s) ${culprits.join(', ')} are returned by more than one node. Node outputs must be unique.`,
+      );
+    }
+    if (dupConfirms.size > 0) {
+      throw new ConfirmNotUniqueError(
+        'ERR_CONFIRM_NOT_UNIQUE',
+        `${listRepr([...dupConfirms].sort())} datasets are confirmed by more than one node. Node confirms must be unique.`,
+      );
+    }
+    const consumers = new Map<string, Node[]>();
+    const parents = new Map<Node, Node[]>();
+    const children = new Map<Node, Node[]>();
+    for (const n of nodes) {
+      parents.set(n, []);
+      children.set(n, []);
+    }
+    for (const n of nodes) {
+      const seen = new Set<Node>();
+      for (const i of n.inputs) {
+        const key = stripTranscoding(i);
+        let list = consumers.get(key);
+        if (list === undefined) {
+          list = [];
+          consumers.set(key, list);
+        }
+        if (list[list.length - 1] !== n) list.push(n);
+        const p = producer.get(key);
+        if (p !== undefined && !seen.has(p)) {
+          seen.add(p);
+          (parents.get(n) as Node[]).push(p);
+          (children.get(p) as Node[]).push(n);
+        }
+      }
+    }
+    const layers = toposortLayers(nodes, parents, children);
+    this.groupedNodes = layers;
+    this.nodes = layers.flat();
+    this._producer = producer;
+    this._consumers = consumers;
+    this._parents = parents;
+    this._children = children;
+    this.#byName = byName;
+  }
+
+  /** Free inputs: datasets read by some node and written by none. */
+  inputs(): ReadonlySet<string> {
+    if (this.#inputs === undefined) {
+      const s = new Set<string>();
+      for (const n of this.nodes)
+        for (const i of n.inputs) if (!this._producer.has(stripTranscoding(i))) s.add(i);
+      this.#inputs = s;
+    }
+    return this.#inputs;
+  }
+
+  /** Free outputs: datasets written by some node and read by none. */
+  outputs(): ReadonlySet<string> {
+    if (this.#outputs === undefined) {
+      const s = new Set<string>();
+      for (const n of this.nodes)
+        for (const o of n.outputs) if (!this._consumers.has(stripTranscoding(o))) s.add(o);
+      this.#outputs = s;
+    }
+    return this.#outputs;
+  }
+
+  /** Every dataset some node reads. */
+  allInputs(): Set<string> {
+    return new Set(this.nodes.flatMap((n) => n.inputs));
+  }
+
+  /** Every dataset some node writes. */
+  allOutputs(): Set<string> {
+    return new Set(this.nodes.flatMap((n) => n.outputs));
+  }
+
+  /** Every dataset the pipeline reads or writes. */
+  datasets(): Set<string> {
+    return new Set([...this.allInputs(), ...this.allOutputs()]);
+  }
+
+  /** node → the nodes it depends on (Kedro's `node_dependencies`). */
+  get nodeDependencies(): ReadonlyMap<Node, ReadonlySet<Node>> {
+    return new Map([...this._parents].map(([n, ps]) => [n, new Set(ps)]));
+  }
+
+  /** The node of that name, or `undefined`. */
+  getNode(name: string): Node | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** Node names, in topological order. */
+  get nodeNames(): string[] {
+    return this.nodes.map((n) => n.name);
+  }
+
+  /** Union (Kedro's `+` and `|`). A node name used by two different nodes is an error. */
+  add(...others: Pipeline[]): Pipeline {
+    return new Pipeline([this, ...others]);
+  }
+
+  /** Nodes of this pipeline that are not in `other` (Kedro's `-`). */
+  subtract(other: Pipeline): Pipeline {
+    return new Pipeline(this.nodes.filter((n) => !other.#contains(n)));
+  }
+
+  /** Nodes in both pipelines (Kedro's `&`). */
+  intersect(other: Pipeline): Pipeline {
+    return new Pipeline(this.nodes.filter((n) => other.#contains(n)));
+  }
+
+  /** Exactly the named nodes. Unknown names are an error (with a "did you mean" for namespaced names). */
+  onlyNodes(...names: string[]): Pipeline {
+    return new Pipeline(this.#resolveNames(names));
+  }
+
+  /** Nodes with ANY of the tags; no tags gives an empty pipeline. */
+  onlyNodesWithTags(...tags: string[]): Pipeline {
+    const wanted = new Set(tags);
+    return new Pipeline(this.nodes.filter((n) => [...n.tags].some((t) => wanted.has(t))));
+  }
+
+  /** Nodes in any of the namespaces, or in a namespace below one of them. */
+  onlyNodesWithNamespaces(...namespaces: string[]): Pipeline {
+    const found = this.nodes.filter((n) =>
+      namespaces.some(
+        (ns) => n.namespace !== undefined && (n.namespace === ns || n.namespace.startsWith(`${ns}.`)),
+      ),
+    );
+    const missing = namespaces.filter(
+      (ns) => !found.some((n) => n.namespace === ns || (n.namespace as string).startsWith(`${ns}.`)),
+    );
+    if (missing.length > 0) {
+      throw new PipelineError(
+        'ERR_PIPELINE_UNKNOWN_NAMESPACE',
+        `Pipeline does not contain nodes with namespace(s) ${listRepr(missing)}.`,
+      );
+    }
+    return new Pipeline(found);
+  }
+
+  /** Nodes reading any of the datasets (not transitive). */
+  onlyNodesWithInputs(...datasets: string[]): Pipeline {
+    return new Pipeline(this.#consumersOf(datasets));
+  }
+
+  /** Nodes writing any of the datasets (not transitive). */
+  onlyNodesWithOutputs(...datasets: string[]): Pipeline {
+    return new Pipeline(this.#producersOf(datasets));
+  }
+
+  /** Nodes reading any of the datasets, and everything downstream of them. */
+  fromInputs(...datasets: string[]): Pipeline {
+    return new Pipeline(this.#closure(this.#consumersOf(datasets), this._children));
+  }
+
+  /** Nodes writing any of the datasets, and everything upstream of them. */
+  toOutputs(...datasets: string[]): Pipeline {
+    return new Pipeline(this.#closure(this.#producersOf(datasets), this._parents));
+  }
+
+  /** The named nodes and everything downstream (where to resume a failed run). */
+  fromNodes(...names: string[]): Pipeline {
+    return new Pipeline(this.#closure(this.#resolveNames(names), this._children));
+  }
+
+  /** The named nodes and everything upstream. */
+  toNodes(...names: string[]): Pipeline {
+    return new Pipeline(this.#closure(this.#resolveNames(names), this._parents));
+  }
+
+  /**
+   * Applies each given filter to this pipeline and intersects the results, so the order of filters
+   * does not matter. An empty result is an error.
+   */
+  filter(filters: PipelineFilter): Pipeline {
+    let result: Pipeline = this;
+    const apply = (p: Pipeline) => {
+      result = result.intersect(p);
+    };
+    if (filters.tags !== undefined) apply(this.onlyNodesWithTags(...filters.tags));
+    if (filters.fromNodes !== undefined) apply(this.fromNodes(...filters.fromNodes));
+    if (filters.toNodes !== undefined) apply(this.toNodes(...filters.toNodes));
+    if (filters.nodeNames !== undefined) apply(this.onlyNodes(...filters.nodeNames));
+    if (filters.fromInputs !== undefined) apply(this.fromInputs(...filters.fromInputs));
+    if (filters.toOutputs !== undefined) apply(this.toOutputs(...filters.toOutputs));
+    if (filters.nodeNamespaces !== undefined) apply(this.onlyNodesWithNamespaces(...filters.nodeNamespaces));
+    if (result.nodes.length === 0) {
+      throw new PipelineError(
+        'ERR_PIPELINE_EMPTY_FILTER',
+        'Pipeline contains no nodes after applying all provided filters. Please ensure that at least one pipeline with nodes has been defined.',
+      );
+    }
+    return result;
+  }
+
+  /** A copy with `tags` added to every node. */
+  tag(tags: string | Iterable<string>): Pipeline {
+    return new Pipeline(this.nodes.map((n) => n.tag(tags)));
+  }
+
+  /** Multi-line description: one node per line in topological order. */
+  describe(): string {
+    return [
+      '#### Pipeline execution order ####',
+      `Inputs: ${[...this.inputs()].sort().join(', ')}`,
+      '',
+      ...this.nodes.map((n) => n.name),
+      '',
+      `Outputs: ${[...this.outputs()].sort().join(', ')}`,
+      '##################################',
+    ].join('\n');
+  }
+
+  /** `Pipeline([a, b, c])`. */
+  toString(): string {
+    return `Pipeline([${this.nodes.map((n) => `'${n.name}'`).join(', ')}])`;
+  }
+
+  #contains(n: Node): boolean {
+    const mine = this.#byName.get(n.name);
+    return mine?._sameAs(n) === true;
+  }
+
+  #resolveNames(names: Iterable<string>): Node[] {
+    const out: Node[] = [];
+    const unknown: string[] = [];
+    for (const name of names) {
+      const n = this.#byName.get(name);
+      if (n === undefined) unknown.push(name);
+      else out.push(n);
+    }
+    if (unknown.length > 0) {
+      const suggestions = this.nodes
+        .filter((n) => unknown.some((u) => n.name.endsWith(`.${u}`)))
+        .map((n) => n.name);
+      const hint = suggestions.length > 0 ? ` Did you mean: ${listRepr(suggestions)}?` : '';
+      throw new PipelineError(
+        'ERR_PIPELINE_UNKNOWN_NODE',
+        `Pipeline does not contain nodes named ${listRepr(unknown)}.${hint}`,
+      );
+    }
+    return out;
+  }
+
+  #checkDatasets(datasets: readonly string[]): void {
+    const unknown = datasets.filter((d) => {
+      const key = stripTranscoding(d);
+      return !this._producer.has(key) && !this._consumers.has(key);
+    });
+    if (unknown.length > 0) {
+      throw new PipelineError(
+        'ERR_PIPELINE_UNKNOWN_DATASET',
+        `Pipeline does not contain datasets named ${listRepr(unknown)}`,
+      );
+    }
+  }
+
+  #consumersOf(datasets: readonly string[]): Node[] {
+    this.#checkDatasets(datasets);
+    const out = new Set<Node>();
+    for (const d of datasets) for (const n of this._consumers.get(stripTranscoding(d)) ?? []) out.add(n);
+    return [...out];
+  }
+
+  #producersOf(datasets: readonly string[]): Node[] {
+    this.#checkDatasets(datasets);
+    const out = new Set<Node>();
+    for (const d of datasets) {
+      const p = this._producer.get(stripTranscoding(d));
+      if (p !== undefined) out.add(p);
+    }
+    return [...out];
+  }
+
+  #closure(start: Iterable<Node>, edges: ReadonlyMap<Node, readonly Node[]>): Node[] {
+    const seen = new Set<Node>(start);
+    const stack = [...seen];
+    while (stack.length > 0) {
+      const n = stack.pop() as Node;
+      for (const m of edges.get(n) ?? []) {
+        if (!seen.has(m)) {
+          seen.add(m);
+          stack.push(m);
+        }
+      }
+    }
+    return [...seen];
+  }
+}
+
+/**
+ * Creates a {@link Pipeline} from nodes and pipelines. With `namespace`, node names get the prefix
+ * `namespace.`, and so do datasets (`x` → `namespace.x`) and parameters (`params:x` →
+ * `params:namespace.x`), except those listed in `inputs`, `outputs` and `parameters`, which keep
+ * their name (a list) or are renamed (an object `{ inner: outer }`).
+ *
+ * @example
+ * ```ts
+ * const base = pipeline([node(clean, 'raw', 'clean'), node(fit, ['clean', 'params:k'], 'model')]);
+ * const a = pipeline([base], { namespace: 'a', inputs: 'raw' });  // reads raw, writes a.clean, a.model
+ * ```
+ */
+export function pipeline(items: Iterable<Node | Pipeline>, options: PipelineOptions = {}): Pipeline {
+  return new Pipeline(items, options);
+}
+
+function collectNodes(items: Iterable<Node | Pipeline>): Node[] {
+  const out: Node[] = [];
+  const seen = new Set<Node>();
+  const push = (n: Node) => {
+    if (!seen.has(n)) {
+      seen.add(n);
+      out.push(n);
+    }
+  };
+  for (const item of items) {
+    if (item instanceof Pipeline) for (const n of item.nodes) push(n);
+    else if (item instanceof Node) push(item);
+    else {
+      throw new PipelineError(
+        'ERR_PIPELINE_ITEM',
+        `pipeline() expects nodes and pipelines, got ${item === null ? 'null' : typeof item}${typeof item === 'function' ? ' (did you pass a function instead of node(fn, inputs, outputs)?)' : ''}.`,
+      );
+    }
+  }
+  // The same node reached twice through different pipelines is one node; equal copies too.
+  const byName = new Map<string, Node>();
+  return out.filter((n) => {
+    const prev = byName.get(n.name);
+    if (prev?._sameAs(n)) return false;
+    if (prev === undefined) byName.set(n.name, n);
+    return true;
+  });
+}
+
+function hasNamespacing(o: PipelineOptions): boolean {
+  return (
+    o.namespace !== undefined ||
+    o.inputs !== undefined ||
+    o.outputs !== undefined ||
+    o.parameters !== undefined ||
+    o.tags !== undefined
+  );
+}
+
+function toMapping(m: DatasetMapping | undefined, params: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  if (m === undefined) return out;
+  const fix = (n: string) => (params && !n.startsWith('params:') ? `params:${n}` : n);
+  if (typeof m === 'string') out.set(fix(m), fix(m));
+  else if (Array.isArray(m)) for (const n of m as readonly string[]) out.set(fix(n), fix(n));
+  else for (const [k, v] of Object.entries(m)) out.set(fix(k), fix(v));
+  return out;
+}
+
+function applyNamespacing(nodes: Node[], o: PipelineOptions): Node[] {
+  const ns = o.namespace;
+  if (ns !== undefined && (typeof ns !== 'string' || !VALID_NAME.test(ns))) {
+    throw new PipelineError(
+      'ERR_PIPELINE_NAMESPACE',
+      `'${String(ns)}' is not a valid namespace. It must contain only letters, digits, hyphens, underscores and/or fullstops.`,
+    );
+  }
+  const inputs = toMapping(o.inputs, false);
+  const outputs = toMapping(o.outputs, false);
+  const parameters = toMapping(o.parameters, true);
+  const inner = new Pipeline(nodes);
+  const all = new Set([...inner.allInputs(), ...inner.allOutputs()].map(stripTranscoding));
+  const unknown = [...inputs.keys(), ...outputs.keys(), ...parameters.keys()].filter(
+    (k) => !all.has(stripTranscoding(k)),
+  );
+  if (unknown.length > 0) {
+    throw new PipelineError(
+      'ERR_PIPELINE_MAPPING',
+      `Failed to map datasets and/or parameters onto the nodes provided: ${unknown.join(', ')}`,
+    );
+  }
+  const freeInputs = new Set([...inner.inputs()].map(stripTranscoding));
+  const notFree = [...inputs.keys()].filter((k) => !freeInputs.has(stripTranscoding(k)));
+  if (notFree.length > 0) {
+    throw new PipelineError(
+      'ERR_PIPELINE_MAPPING',
+      `Inputs must not be outputs from another node in the same pipeline: ${listRepr(notFree)} are written by nodes of this pipeline; map them through 'outputs' instead.`,
+    );
+  }
+  const badParams = [...inputs.keys(), ...outputs.keys()].filter(isParameter);
+  if (badParams.length > 0) {
+    throw new PipelineError(
+      'ERR_PIPELINE_MAPPING',
+      `Parameters should be specified in the 'parameters' argument, not in inputs/outputs: ${listRepr(badParams)}`,
+    );
+  }
+  const mapping = new Map<string, string>([...inputs, ...outputs, ...parameters]);
+  const prefixDatasets = o.prefixDatasetsWithNamespace !== false;
+  const rename = (name: string): string => {
+    const base = stripTranscoding(name);
+    const suffix = transcodingSuffix(name);
+    const mapped = mapping.get(base);
+    if (mapped !== undefined) return mapped + suffix;
+    if (ns === undefined) return name;
+    if (base.startsWith('params:')) return `params:${ns}.${base.slice(7)}${suffix}`;
+    if (base === 'parameters') return name;
+    return prefixDatasets ? `${ns}.${base}${suffix}` : name;
+  };
+  const tags = new Set<string>(
+    o.tags === undefined ? [] : typeof o.tags === 'string' ? [o.tags] : [...o.tags],
+  );
+  for (const t of tags) {
+    if (!VALID_NAME.test(t)) {
+      throw new PipelineError(
+        'ERR_PIPELINE_TAG',
+        `'${t}' is not a valid node tag. It must contain only letters, digits, hyphens, underscores and/or fullstops.`,
+      );
+    }
+  }
+  return nodes.map((n) => n._renamed(rename, ns, tags));
+}
+
+function toposortLayers(
+  nodes: readonly Node[],
+  parents: ReadonlyMap<Node, readonly Node[]>,
+  children: ReadonlyMap<Node, readonly Node[]>,
+): Node[][] {
+  const pending = new Map<Node, number>();
+  let current: Node[] = [];
+  for (const n of nodes) {
+    const count = (parents.get(n) as readonly Node[]).length;
+    pending.set(n, count);
+    if (count === 0) current.push(n);
+  }
+  const layers: Node[][] = [];
+  let placed = 0;
+  while (current.length > 0) {
+    current.sort((a, b) => compareNames(a.name, b.name));
+    layers.push(current);
+    placed += current.length;
+    const next: Node[] = [];
+    for (const n of current) {
+      for (const c of children.get(n) as readonly Node[]) {
+        const left = (pending.get(c) as number) - 1;
+        pending.set(c, left);
+        if (left === 0) next.push(c);
+      }
+    }
+    current = next;
+  }
+  if (placed !== nodes.length) {
+    const stuck = nodes.filter((n) => (pending.get(n) as number) > 0);
+    const cycle = findCycle(stuck, parents);
+    throw new CircularDependencyError(
+      `Circular dependencies exist among the following ${stuck.length} item(s): ${listRepr(stuck.map((n) => n.name).sort())}. One cycle: ${cycle.join(' -> ')}`,
+      cycle,
+    );
+  }
+  return layers;
+}
+
+/** One cycle among `stuck` nodes (every stuck node has a stuck parent), as names with the first repeated. */
+function findCycle(stuck: readonly Node[], parents: ReadonlyMap<Node, readonly Node[]>): string[] {
+  const inStuck = new Set(stuck);
+  const sorted = [...stuck].sort((a, b) => compareNames(a.name, b.name));
+  const path: Node[] = [];
+  const index = new Map<Node, number>();
+  let n = sorted[0] as Node;
+  while (!index.has(n)) {
+    index.set(n, path.length);
+    path.push(n);
+    const next = (parents.get(n) as readonly Node[])
+      .filter((p) => inStuck.has(p))
+      .sort((a, b) => compareNames(a.name, b.name))[0] as Node;
+    n = next;
+  }
+  // path goes child → parent; reverse so the cycle reads in data-flow order.
+  const cycle = path.slice(index.get(n)).reverse();
+  // Start at the smallest name, so the message does not depend on where the walk began.
+  let start = 0;
+  cycle.forEach((x, i) => {
+    if (compareNames(x.name, (cycle[start] as Node).name) < 0) start = i;
+  });
+  const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+  return [...rotated.map((x) => x.name), (rotated[0] as Node).name];
+}

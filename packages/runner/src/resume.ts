@@ -1,0 +1,72 @@
+/**
+ * Kedro's resume suggestion: after a failure, the nearest nodes with persisted inputs from which
+ * `pipeline.fromNodes(...)` re-runs everything that did not run.
+ *
+ * @module
+ */
+import type { DataCatalog } from './data-catalog.js';
+import type { ResumeSuggestion } from './errors.js';
+import { isParameter, stripTranscoding } from './names.js';
+import type { Node } from './node.js';
+import { Pipeline } from './pipeline.js';
+
+/**
+ * The node names to resume from, given the nodes that did not finish: backtrack from them through
+ * producers of non-persistent (ephemeral or unregistered) inputs, extend downstream, and take the
+ * first topological layer of the result.
+ */
+export function findNodesToResumeFrom(
+  pipeline: Pipeline,
+  unfinished: readonly Node[],
+  catalog: DataCatalog,
+): string[] {
+  if (unfinished.length === 0) return [];
+  const toRun = new Set<Node>(unfinished);
+  const sub = new Pipeline(unfinished);
+  const subInputs = new Set([...sub.inputs()].map(stripTranscoding));
+  const initial = unfinished.filter((n) => n.inputs.some((i) => subInputs.has(stripTranscoding(i))));
+  const queue = [...initial];
+  const visited = new Set<Node>(initial);
+  while (queue.length > 0) {
+    const current = queue.shift() as Node;
+    toRun.add(current);
+    for (const input of current.inputs) {
+      if (isParameter(input)) continue;
+      const ds = catalog.get(input);
+      if (ds !== undefined && !ds.ephemeral) continue;
+      const producer = pipeline._producer.get(stripTranscoding(input));
+      if (producer !== undefined && !visited.has(producer)) {
+        visited.add(producer);
+        queue.push(producer);
+      }
+    }
+  }
+  const required = pipeline.fromNodes(...[...toRun].map((n) => n.name));
+  return (required.groupedNodes[0] ?? []).map((n) => n.name);
+}
+
+/** The suggestion object and Kedro's message for it. */
+export function suggestResume(
+  pipeline: Pipeline,
+  unfinished: readonly Node[],
+  catalog: DataCatalog,
+  anyCompleted: boolean,
+): ResumeSuggestion {
+  if (!anyCompleted) {
+    return {
+      fromNodes: [],
+      remaining: unfinished.length,
+      message: 'No nodes ran. Repeat the previous command to attempt a new run.',
+    };
+  }
+  const fromNodes = findNodesToResumeFrom(pipeline, unfinished, catalog).sort();
+  if (fromNodes.length === 0) return { fromNodes, remaining: 0, message: 'All nodes ran.' };
+  return {
+    fromNodes,
+    remaining: unfinished.length,
+    message:
+      `There are ${unfinished.length} nodes that have not run.\n` +
+      'You can resume the pipeline run from the nearest nodes with persisted inputs with:\n' +
+      `  pipeline.fromNodes(${fromNodes.map((n) => JSON.stringify(n)).join(', ')})  (Kedro: --from-nodes "${fromNodes.join(',')}")`,
+  };
+}
