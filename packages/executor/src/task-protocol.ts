@@ -8,6 +8,12 @@
  */
 import type { SerializedContext } from '@weft/contextvars';
 
+/**
+ * Key of the message a worker posts once the trampoline is loaded: until one arrives, a failing
+ * worker means that workers cannot start at all.
+ */
+export const TRAMPOLINE_LOADED = '@weft/executor:trampoline-loaded';
+
 /** What the main thread sends for one task. */
 export interface TaskMessage {
   readonly target: { readonly moduleUrl: string; readonly exportName: string };

@@ -36,6 +36,7 @@ import {
   type TaskMessage,
   type TaskOutcome,
   type ThrownValue,
+  TRAMPOLINE_LOADED,
 } from './task-protocol.js';
 import { isTaskRef, type TaskArgs, type TaskRef, type TaskResult } from './task-ref.js';
 import { checkMaxWorkers, checkObject, show } from './validation.js';
@@ -163,7 +164,8 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
   readonly #execArgv: string[];
   readonly #resourceLimits: ResourceLimits | undefined;
   #pool: Piscina | undefined = undefined;
-  #readyWorkers = 0;
+  /** Workers that loaded the trampoline: until one did, a worker failure means none can start. */
+  #startedWorkers = 0;
 
   constructor(options: WorkerThreadExecutorOptions = {}) {
     const where = 'new WorkerThreadExecutor()';
@@ -275,8 +277,8 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
       execArgv: [...process.execArgv, ...execArgv, ...this.#execArgv],
       ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
     });
-    pool.on('workerCreate', () => {
-      this.#readyWorkers++;
+    pool.on('message', (message: unknown) => {
+      if ((message as Record<string, unknown> | null)?.[TRAMPOLINE_LOADED] === true) this.#startedWorkers++;
     });
     pool.on('error', (error: unknown) => this.#onPoolError(error));
     this.#pool = pool;
@@ -285,27 +287,34 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
 
   /** An error from a worker that was not running a task: a crash while idle, or a failed start. */
   #onPoolError(error: unknown): void {
-    const reason = error instanceof Error ? error.message : show(error);
-    if (this.#readyWorkers > 0) {
-      process.emitWarning(
-        new BrokenExecutorError(
-          `WorkerThreadExecutor: an idle worker thread crashed and was replaced: ${reason}`,
-          {
-            cause: error,
-          },
-        ),
-      );
+    if (this.#startedWorkers === 0) {
+      this.#breakDown(error);
       return;
     }
-    // No worker ever started: every new one would fail the same way, and queued work would wait forever.
-    this.markBroken(
-      new BrokenExecutorError(`WorkerThreadExecutor: cannot start worker threads: ${reason}`, {
-        cause: error,
-      }),
+    const reason = error instanceof Error ? error.message : show(error);
+    process.emitWarning(
+      new BrokenExecutorError(
+        `WorkerThreadExecutor: an idle worker thread crashed and was replaced: ${reason}`,
+        {
+          cause: error,
+        },
+      ),
     );
+  }
+
+  /** No worker ever started: every new one would fail the same way, and queued work would wait forever. */
+  #breakDown(error: unknown): BrokenExecutorError {
+    const existing = this.broken;
+    if (existing !== undefined) return existing;
+    const reason = error instanceof Error ? error.message : show(error);
+    const broken = new BrokenExecutorError(`WorkerThreadExecutor: cannot start worker threads: ${reason}`, {
+      cause: error,
+    });
+    this.markBroken(broken);
     const pool = this.#pool;
     this.#pool = undefined;
     pool?.destroy().catch(() => undefined);
+    return broken;
   }
 
   #failure(name: string, kind: FailureKind, thrown: ThrownValue): unknown {
@@ -322,11 +331,13 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
 
   #infrastructureError(name: string, error: unknown, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason;
-    const broken = this.broken;
+    const isCloneError = error instanceof Error && error.name === 'DataCloneError';
+    const broken =
+      this.broken ?? (this.#startedWorkers === 0 && !isCloneError ? this.#breakDown(error) : undefined);
     if (broken !== undefined) {
       return new BrokenExecutorError(`task '${name}' cannot run: ${broken.message}`, { cause: broken.cause });
     }
-    if (error instanceof Error && error.name === 'DataCloneError') {
+    if (isCloneError) {
       return new TaskArgumentsError(
         `task '${name}': its arguments cannot be sent to a worker thread: ${error.message}`,
         { cause: error },

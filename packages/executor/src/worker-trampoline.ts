@@ -10,14 +10,24 @@
  * @internal
  * @module
  */
+
+import { parentPort } from 'node:worker_threads';
 import { Context, copyContext, deserializeContext } from '@weft/contextvars';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { encodeThrown, type FailureKind, type TaskMessage, type TaskOutcome } from './task-protocol.js';
+import {
+  encodeThrown,
+  type FailureKind,
+  type TaskMessage,
+  type TaskOutcome,
+  TRAMPOLINE_LOADED,
+} from './task-protocol.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a task is any exported function
 type AnyFunction = (...args: any[]) => unknown;
 
 const functions = new Map<string, AnyFunction>();
+
+parentPort?.postMessage({ [TRAMPOLINE_LOADED]: true });
 
 function failure(kind: FailureKind, error: unknown): TaskOutcome {
   return { ok: false, kind, error: encodeThrown(error) };
