@@ -29,13 +29,20 @@ export default defineConfig({
   },
   test: {
     reporters: ['default', summaryLine],
-    projects: packages.map((name) => ({
-      extends: true,
-      test: {
-        name,
-        root: `packages/${name}`,
-        include: ['test/**/*.test.ts'],
+    projects: [
+      ...packages.map((name) => ({
+        extends: true,
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ['test/**/*.test.ts'],
+        },
+      })),
+      // the runnable showcase (apps/demo): pipeline on every runner, CLI, run report in headless Chromium
+      {
+        extends: true,
+        test: { name: 'demo', root: 'apps/demo', include: ['test/**/*.test.ts'], testTimeout: 60_000 },
       },
-    })),
+    ],
   },
 });
