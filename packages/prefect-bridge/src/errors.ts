@@ -1,0 +1,139 @@
+/**
+ * Errors raised by @weft/prefect-bridge. Every error extends {@link PrefectBridgeError}, carries a
+ * stable string `code`, and keeps the underlying error (if any) as ES2022 `cause`.
+ */
+
+/** Base class of every error thrown by @weft/prefect-bridge. */
+export class PrefectBridgeError extends Error {
+  /** Stable, machine-readable error code. */
+  readonly code: string;
+
+  /**
+   * @param message Human-readable message naming the thing at fault.
+   * @param code Stable error code.
+   * @param options Standard `ErrorOptions` (`cause`).
+   */
+  constructor(message: string, code = 'PREFECT_BRIDGE_ERROR', options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * Raised by `getRunContext()` / `getRunLogger()` outside any flow or task run, exactly like
+ * Prefect's `prefect.exceptions.MissingContextError`.
+ */
+export class MissingContextError extends PrefectBridgeError {
+  /** @param message Defaults to Prefect's own message. */
+  constructor(message = 'There is no active flow or task run context.', options?: ErrorOptions) {
+    super(message, 'MISSING_CONTEXT', options);
+  }
+}
+
+/** Raised when the bridge is configured wrongly (missing API URL, bad option value, ...). */
+export class PrefectConfigError extends PrefectBridgeError {
+  /** @param message Names the option or environment variable at fault. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'CONFIG', options);
+  }
+}
+
+/** A value received across a thread boundary (a serialized run context, a forwarded log record) is malformed. */
+export class InvalidRunContextError extends PrefectBridgeError {
+  /** @param message Names the variable or field at fault. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'INVALID_RUN_CONTEXT', options);
+  }
+}
+
+/** The Prefect API answered with an HTTP error status (after any retries). */
+export class PrefectApiError extends PrefectBridgeError {
+  /** HTTP status code returned by the server. */
+  readonly status: number;
+  /** HTTP method of the failed request. */
+  readonly method: string;
+  /** API path of the failed request (relative to the API URL). */
+  readonly path: string;
+  /** Parsed response body (JSON when possible, else text). */
+  readonly body: unknown;
+
+  /**
+   * @param method HTTP method.
+   * @param path API path relative to the base URL.
+   * @param status HTTP status.
+   * @param body Parsed response body.
+   */
+  constructor(method: string, path: string, status: number, body: unknown) {
+    super(`Prefect API ${method} ${path} failed with HTTP ${status}: ${summarizeBody(body)}`, 'API_STATUS');
+    this.method = method;
+    this.path = path;
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** The Prefect API could not be reached (connection refused, reset, timeout), after any retries. */
+export class PrefectConnectionError extends PrefectBridgeError {
+  /** HTTP method of the failed request. */
+  readonly method: string;
+  /** API path of the failed request. */
+  readonly path: string;
+
+  /**
+   * @param method HTTP method.
+   * @param path API path relative to the base URL.
+   * @param url Full URL that was requested.
+   * @param cause The underlying network error.
+   */
+  constructor(method: string, path: string, url: string, cause: unknown) {
+    super(
+      `Could not reach the Prefect API at ${url} (${method} ${path}): ${describeCause(cause)}`,
+      'API_CONNECTION',
+      { cause },
+    );
+    this.method = method;
+    this.path = path;
+  }
+}
+
+/**
+ * The server refused a state transition with `ABORT` (for example a task run set RUNNING while its
+ * flow run is not RUNNING). Mirrors Python Prefect's `Abort`.
+ */
+export class PrefectAbortError extends PrefectBridgeError {
+  /** `flow run` or `task run`. */
+  readonly runKind: 'flow run' | 'task run';
+  /** Id of the run whose state change was aborted. */
+  readonly runId: string;
+  /** The server's reason. */
+  readonly reason: string;
+
+  /**
+   * @param runKind Which kind of run.
+   * @param runId The run id.
+   * @param stateType The proposed state type.
+   * @param reason The reason given by the server.
+   */
+  constructor(runKind: 'flow run' | 'task run', runId: string, stateType: string, reason: string) {
+    super(`Prefect aborted setting ${runKind} ${runId} to ${stateType}: ${reason}`, 'ORCHESTRATION_ABORT');
+    this.runKind = runKind;
+    this.runId = runId;
+    this.reason = reason;
+  }
+}
+
+function summarizeBody(body: unknown): string {
+  if (body === undefined || body === null || body === '') return '(empty body)';
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as { cause?: unknown }).cause;
+    const code = (inner as { code?: unknown } | undefined)?.code ?? (cause as { code?: unknown }).code;
+    return typeof code === 'string' ? `${cause.message} (${code})` : cause.message;
+  }
+  return String(cause);
+}

@@ -1,0 +1,405 @@
+/**
+ * A sink that ships records to a Prefect server in batches, like Prefect's `APILogWorker`.
+ *
+ * @module
+ */
+import { reportApiProblem } from './api-problems.js';
+import type { LogCreate } from './api-types.js';
+import { PrefectClient } from './client.js';
+import { MissingContextError, PrefectConfigError } from './errors.js';
+import { defaultLevelFromEnv } from './levels.js';
+import type { LogRecord, LogSink, SinkOptions } from './log-record.js';
+import { formatTimestamp } from './timestamps.js';
+
+/** What to do with a record that has neither a flow run id nor a task run id. */
+export type WhenMissingFlow = 'warn' | 'error' | 'ignore';
+
+/** Suffix appended to a message cut to fit `maxLogBytes` (Prefect's). */
+export const TRUNCATION_SUFFIX = '... [truncated]';
+
+/** Options of {@link PrefectApiSink}. Defaults follow Prefect's `PREFECT_LOGGING_TO_API_*` settings. */
+export interface PrefectApiSinkOptions extends SinkOptions {
+  /** Client to send with; default one configured from the environment. */
+  readonly client?: PrefectClient;
+  /** Longest wait before a partial batch is sent; default `PREFECT_LOGGING_TO_API_BATCH_INTERVAL` s or 2000 ms. */
+  readonly batchIntervalMs?: number;
+  /** Byte budget of one `POST /logs/`; default `max(BATCH_SIZE - MAX_LOG_SIZE, MAX_LOG_SIZE)` = 3,000,000. */
+  readonly maxBatchBytes?: number;
+  /** Largest serialized log; longer messages are cut and end in `... [truncated]`. Default `PREFECT_LOGGING_TO_API_MAX_LOG_SIZE` or 1,000,000. */
+  readonly maxLogBytes?: number;
+  /** Most records waiting to be sent; beyond it the oldest is dropped and counted. Default 10,000. */
+  readonly maxQueue?: number;
+  /** Records with no flow or task run id: `warn` (once, default), `error` (throw), `ignore`. Default `PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW`. */
+  readonly whenMissingFlow?: WhenMissingFlow;
+  /** Receives the one delivery-problem report; default writes it to stderr after `--- Error logging to API ---` (once per server, shared with the run tracker). */
+  readonly onError?: (message: string) => void;
+  /** Receives the one missing-flow warning; default `process.emitWarning`. */
+  readonly onWarning?: (message: string) => void;
+  /** Environment to read defaults from; default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Counters of a {@link PrefectApiSink}. */
+export interface PrefectApiSinkStats {
+  /** Records waiting in the queue. */
+  readonly queued: number;
+  /** Records the server accepted. */
+  readonly sent: number;
+  /** Records in batches that failed after retries. */
+  readonly failed: number;
+  /** Records dropped: queue overflow, written after close, or abandoned by a close timeout. */
+  readonly dropped: number;
+  /** Records whose message was truncated. */
+  readonly truncated: number;
+  /** Records skipped for lack of a flow/task run id (`whenMissingFlow` warn/ignore) or `send_to_api: false`. */
+  readonly skipped: number;
+  /** `POST /logs/` requests that succeeded. */
+  readonly batches: number;
+}
+
+interface Waiter {
+  readonly target: number;
+  readonly resolve: () => void;
+}
+
+interface Item {
+  readonly json: string;
+  readonly bytes: number;
+}
+
+let lastSentMicros = 0;
+const liveSinks = new Set<PrefectApiSink>();
+let exitHookInstalled = false;
+
+/** Strictly increasing across every API sink of this thread (the server sorts by timestamp only). */
+function monotonic(micros: number): number {
+  lastSentMicros = micros > lastSentMicros ? micros : lastSentMicros + 1;
+  return lastSentMicros;
+}
+
+/**
+ * Batches records into `POST /logs/` requests: a FIFO queue drained by one sender, a partial batch
+ * sent after `batchIntervalMs`, a full one (by bytes) at once. Only `LogCreate` fields are sent.
+ * When the server is unreachable the batch is dropped (Prefect does the same), the loss is counted,
+ * and one `--- Error logging to API ---` report is written; nothing rejects.
+ */
+export class PrefectApiSink implements LogSink {
+  /** Minimum level shipped; default `PREFECT_LOGGING_LEVEL` or INFO. */
+  readonly level: number;
+  /** The client used to send. */
+  readonly client: PrefectClient;
+  /** See {@link PrefectApiSinkOptions.batchIntervalMs}. */
+  readonly batchIntervalMs: number;
+  /** See {@link PrefectApiSinkOptions.maxBatchBytes}. */
+  readonly maxBatchBytes: number;
+  /** See {@link PrefectApiSinkOptions.maxLogBytes}. */
+  readonly maxLogBytes: number;
+  /** See {@link PrefectApiSinkOptions.maxQueue}. */
+  readonly maxQueue: number;
+  /** See {@link PrefectApiSinkOptions.whenMissingFlow}. */
+  readonly whenMissingFlow: WhenMissingFlow;
+
+  #queue: Item[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #enqueued = 0;
+  #processed = 0;
+  #sent = 0;
+  #failed = 0;
+  #dropped = 0;
+  #truncated = 0;
+  #skipped = 0;
+  #batches = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #sending: Promise<void> | undefined;
+  #abort = new AbortController();
+  #closed = false;
+  #reported = false;
+  #warned = false;
+  #waiters: Waiter[] = [];
+  readonly #onError: (message: string) => void;
+  readonly #onWarning: (message: string) => void;
+
+  /**
+   * @param options Batching, limits and error reporting; see {@link PrefectApiSinkOptions}.
+   * @throws {PrefectConfigError} on an invalid option, or when no client is given and `PREFECT_API_URL` is unset.
+   */
+  constructor(options: PrefectApiSinkOptions = {}) {
+    const env = options.env ?? process.env;
+    this.client = options.client ?? new PrefectClient({ env });
+    this.level = options.level ?? defaultLevelFromEnv(env);
+    this.batchIntervalMs =
+      options.batchIntervalMs ?? envNumber(env, 'PREFECT_LOGGING_TO_API_BATCH_INTERVAL', 2) * 1000;
+    const batchSize = envNumber(env, 'PREFECT_LOGGING_TO_API_BATCH_SIZE', 4_000_000);
+    this.maxLogBytes =
+      options.maxLogBytes ?? envNumber(env, 'PREFECT_LOGGING_TO_API_MAX_LOG_SIZE', 1_000_000);
+    this.maxBatchBytes = options.maxBatchBytes ?? Math.max(batchSize - this.maxLogBytes, this.maxLogBytes);
+    this.maxQueue = options.maxQueue ?? 10_000;
+    const when = options.whenMissingFlow ?? env.PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW ?? 'warn';
+    if (when !== 'warn' && when !== 'error' && when !== 'ignore') {
+      throw new PrefectConfigError(
+        `Invalid whenMissingFlow ${JSON.stringify(when)} (PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW): expected warn, error or ignore`,
+      );
+    }
+    this.whenMissingFlow = when;
+    positive(this.batchIntervalMs, 'batchIntervalMs', true);
+    positive(this.maxBatchBytes, 'maxBatchBytes');
+    positive(this.maxLogBytes, 'maxLogBytes');
+    positive(this.maxQueue, 'maxQueue');
+    if (this.maxLogBytes < 200) {
+      throw new PrefectConfigError(`maxLogBytes must be at least 200, got ${this.maxLogBytes}`);
+    }
+    this.#onError = options.onError ?? ((message) => reportApiProblem(this.client.apiUrl, message));
+    this.#onWarning =
+      options.onWarning ?? ((message) => process.emitWarning(message, { code: 'WEFT_PREFECT_MISSING_FLOW' }));
+    liveSinks.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      // like Prefect's atexit drain: a process that ends with logs queued sends them first
+      process.on('beforeExit', () => {
+        for (const sink of liveSinks) if (sink.stats.queued > 0) void sink.flush();
+      });
+    }
+  }
+
+  /** Current counters. */
+  get stats(): PrefectApiSinkStats {
+    return {
+      queued: this.#queue.length - this.#head,
+      sent: this.#sent,
+      failed: this.#failed,
+      dropped: this.#dropped,
+      truncated: this.#truncated,
+      skipped: this.#skipped,
+      batches: this.#batches,
+    };
+  }
+
+  /**
+   * Queues one record (synchronous and cheap: serializes it once to measure it).
+   *
+   * @throws {MissingContextError} when the record has no flow/task run id and `whenMissingFlow` is `error`.
+   */
+  write(record: LogRecord): void {
+    if (record.extra.send_to_api === false) {
+      this.#skipped++;
+      return;
+    }
+    if (record.flowRunId === null && record.taskRunId === null) {
+      if (this.whenMissingFlow === 'error') {
+        throw new MissingContextError(
+          `Logger ${JSON.stringify(record.name)} attempted to send logs to the API without a flow run id. The API log handler can only send logs within flow run contexts unless the flow run id is manually provided.`,
+        );
+      }
+      this.#skipped++;
+      if (this.whenMissingFlow === 'warn' && !this.#warned) {
+        this.#warned = true;
+        this.#onWarning(
+          `Logger ${JSON.stringify(record.name)} attempted to send logs to the API without a flow run id; the record was not sent. Log inside a flow or task run, or set whenMissingFlow: 'ignore'.`,
+        );
+      }
+      return;
+    }
+    if (this.#closed) {
+      this.#dropped++;
+      return;
+    }
+    const item = this.#prepare(record);
+    if (this.#queue.length - this.#head >= this.maxQueue) this.#evictOldest();
+    this.#queue.push(item);
+    this.#queuedBytes += item.bytes;
+    this.#enqueued++;
+    if (this.#queuedBytes >= this.maxBatchBytes) this.#kick();
+    else if (this.#timer === undefined && this.#sending === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#kick();
+      }, this.batchIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Sends everything queued so far now; resolves when each of those records was sent or given up on. */
+  flush(): Promise<void> {
+    const target = this.#enqueued;
+    if (this.#processed >= target) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.#waiters.push({ target, resolve }));
+    this.#kick();
+    return done;
+  }
+
+  /**
+   * Flushes, waiting at most `timeoutMs` (default 5000); then abandons what is left (counted as
+   * dropped) and stops accepting records. Never rejects.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 5000;
+    this.#closed = true;
+    liveSinks.delete(this);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.flush().then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      const left = this.#queue.length - this.#head;
+      this.#abort.abort(new Error(`PrefectApiSink closed after ${timeoutMs} ms`));
+      this.#dropped += left;
+      this.#processed += left;
+      this.#queue = [];
+      this.#head = 0;
+      this.#queuedBytes = 0;
+      this.#report(
+        `${left} log(s) still queued when PrefectApiSink.close() timed out after ${timeoutMs} ms were dropped (server ${this.client.apiUrl}).`,
+      );
+      this.#settleWaiters();
+      if (this.#sending) await this.#sending.catch(() => undefined);
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #prepare(record: LogRecord): Item {
+    const log: LogCreate = {
+      name: record.name,
+      level: record.level,
+      message: record.message,
+      timestamp: formatTimestamp(monotonic(record.timestamp)),
+      flow_run_id: record.flowRunId,
+      task_run_id: record.taskRunId,
+    };
+    let json = JSON.stringify(log);
+    let bytes = json.length; // a lower bound of the byte length; exact below when it matters
+    if (bytes * 3 > this.maxLogBytes) bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > this.maxLogBytes) {
+      this.#truncated++;
+      // the longest prefix (in characters) whose payload, with the suffix, fits the byte budget
+      const full = log.message;
+      const sizeWith = (keep: number): number => {
+        let end = keep;
+        const last = full.charCodeAt(end - 1);
+        if (last >= 0xd800 && last <= 0xdbff) end--; // never split a surrogate pair
+        log.message = `${full.slice(0, end)}${TRUNCATION_SUFFIX}`;
+        return Buffer.byteLength(JSON.stringify(log), 'utf8');
+      };
+      let lo = 0;
+      let hi = full.length;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (sizeWith(mid) <= this.maxLogBytes) lo = mid;
+        else hi = mid - 1;
+      }
+      bytes = sizeWith(lo);
+      json = JSON.stringify(log);
+    }
+    return { json, bytes };
+  }
+
+  #evictOldest(): void {
+    const old = this.#queue[this.#head];
+    if (old === undefined) return;
+    this.#queue[this.#head] = undefined as unknown as Item;
+    this.#head++;
+    this.#queuedBytes -= old.bytes;
+    this.#dropped++;
+    this.#processed++;
+    if (!this.#reported) {
+      this.#report(
+        `PrefectApiSink queue is full (maxQueue ${this.maxQueue}); dropping the oldest logs. See sink.stats.dropped for the count.`,
+      );
+    }
+    this.#compact();
+  }
+
+  #compact(): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #kick(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#sending === undefined && this.#head < this.#queue.length) this.#sending = this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    await undefined; // let #kick store the promise before the finally block can clear it
+    try {
+      while (this.#head < this.#queue.length) {
+        const batch: string[] = [];
+        let bytes = 0;
+        while (this.#head < this.#queue.length) {
+          const item = this.#queue[this.#head] as Item;
+          if (batch.length > 0 && bytes + item.bytes > this.maxBatchBytes) break;
+          batch.push(item.json);
+          bytes += item.bytes;
+          this.#queue[this.#head] = undefined as unknown as Item;
+          this.#head++;
+        }
+        this.#queuedBytes -= bytes;
+        this.#compact();
+        try {
+          await this.client.createLogsRaw(`[${batch.join(',')}]`, { signal: this.#abort.signal });
+          this.#sent += batch.length;
+          this.#batches++;
+        } catch (error) {
+          this.#failed += batch.length;
+          this.#report(
+            `${batch.length} log(s) could not be sent to ${this.client.apiUrl} and were dropped: ${(error as Error)?.message ?? String(error)}${
+              this.#closed ? '' : ' (later failures are only counted in sink.stats.failed)'
+            }`,
+          );
+        }
+        this.#processed += batch.length;
+        this.#settleWaiters();
+      }
+    } finally {
+      this.#sending = undefined;
+      if (this.#queue.length === 0 || this.#head >= this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+        this.#queuedBytes = 0;
+      }
+      this.#settleWaiters();
+    }
+  }
+
+  #settleWaiters(): void {
+    if (this.#waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (this.#processed >= w.target) w.resolve();
+      else still.push(w);
+    }
+    this.#waiters = still;
+  }
+
+  #report(message: string): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    this.#onError(message);
+  }
+}
+
+function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new PrefectConfigError(`Invalid ${name}=${JSON.stringify(raw)}: expected a non-negative number`);
+  }
+  return value;
+}
+
+function positive(value: number, name: string, allowZero = false): void {
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new PrefectConfigError(`PrefectApiSink option ${name} must be a positive number, got ${value}`);
+  }
+}

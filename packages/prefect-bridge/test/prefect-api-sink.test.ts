@@ -1,0 +1,227 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type LogRecord,
+  MissingContextError,
+  PrefectApiSink,
+  PrefectClient,
+  PrefectConfigError,
+  TRUNCATION_SUFFIX,
+} from '../src/index.js';
+import { freePort } from './support/prefect-server.js';
+import { type ScriptedServer, startScriptedServer } from './support/scripted-server.js';
+
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+let n = 0;
+function record(partial: Partial<LogRecord> = {}): LogRecord {
+  n++;
+  return {
+    name: 'prefect.task_runs',
+    level: 20,
+    message: `m${n}`,
+    timestamp: 1_700_000_000_000_000 + n,
+    flowRunId: '00000000-0000-4000-8000-000000000001',
+    taskRunId: null,
+    extra: { flow_run_name: 'x' },
+    ...partial,
+  };
+}
+
+const ok = () => ({ status: 201 });
+const bodies = (s: ScriptedServer) =>
+  s.requests
+    .filter((r) => r.url === '/api/logs/')
+    .map((r) => JSON.parse(r.body) as Record<string, unknown>[]);
+
+describe('PrefectApiSink', () => {
+  it('sends only the LogCreate fields, with strictly increasing ISO timestamps', async () => {
+    server = await startScriptedServer(ok);
+    const sink = new PrefectApiSink({ client: new PrefectClient({ apiUrl: server.url }) });
+    sink.write(record({ timestamp: 1_700_000_000_000_500, extra: { node: 'n', send_to_api: true } }));
+    sink.write(
+      record({ timestamp: 1_700_000_000_000_500, taskRunId: '00000000-0000-4000-8000-000000000002' }),
+    );
+    sink.write(record({ timestamp: 1_700_000_000_000_100 })); // older stamp (e.g. from a worker thread)
+    await sink.flush();
+    const [batch] = bodies(server);
+    expect(batch).toHaveLength(3);
+    for (const log of batch ?? []) {
+      expect(Object.keys(log).sort()).toEqual([
+        'flow_run_id',
+        'level',
+        'message',
+        'name',
+        'task_run_id',
+        'timestamp',
+      ]);
+    }
+    const stamps = (batch ?? []).map((l) => l.timestamp as string);
+    expect(stamps[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect([...stamps].sort()).toEqual(stamps);
+    expect(new Set(stamps).size).toBe(3);
+    expect(sink.stats).toMatchObject({ sent: 3, batches: 1, queued: 0, failed: 0 });
+    await sink.close();
+  });
+
+  it('sends a partial batch after batchIntervalMs without a flush', async () => {
+    server = await startScriptedServer(ok);
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: server.url }),
+      batchIntervalMs: 50,
+    });
+    sink.write(record());
+    sink.write(record());
+    const deadline = Date.now() + 5000;
+    while (sink.stats.sent < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(sink.stats.sent).toBe(2);
+    expect(bodies(server)).toHaveLength(1);
+    await sink.close();
+  });
+
+  it('splits batches by the byte budget, keeping FIFO order', async () => {
+    server = await startScriptedServer(ok);
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: server.url }),
+      maxBatchBytes: 2000,
+      batchIntervalMs: 10_000,
+    });
+    const messages = Array.from({ length: 40 }, (_, i) => `${i}:${'x'.repeat(100)}`);
+    for (const message of messages) sink.write(record({ message }));
+    await sink.flush();
+    const batches = bodies(server);
+    expect(batches.length).toBeGreaterThan(2);
+    for (const b of batches)
+      expect(Buffer.byteLength(JSON.stringify(b))).toBeLessThanOrEqual(2000 + 2 * b.length);
+    expect(batches.flat().map((l) => l.message)).toEqual(messages);
+    await sink.close();
+  });
+
+  it('truncates an oversize message to fit maxLogBytes, ending in "... [truncated]"', async () => {
+    server = await startScriptedServer(ok);
+    const sink = new PrefectApiSink({ client: new PrefectClient({ apiUrl: server.url }), maxLogBytes: 1000 });
+    sink.write(record({ message: 'é'.repeat(5000) }));
+    sink.write(record({ message: 'small' }));
+    await sink.flush();
+    const [big, small] = bodies(server)[0] ?? [];
+    expect(String(big?.message).endsWith(TRUNCATION_SUFFIX)).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(big))).toBeLessThanOrEqual(1000);
+    expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(800);
+    expect(small?.message).toBe('small');
+    expect(sink.stats.truncated).toBe(1);
+    await sink.close();
+  });
+
+  it('retries a 503 burst and delivers everything once', async () => {
+    server = await startScriptedServer((_r, i) => (i < 3 ? { status: 503 } : { status: 201 }));
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: server.url, retryBaseDelayMs: 5 }),
+    });
+    for (let i = 0; i < 10; i++) sink.write(record());
+    await sink.flush();
+    expect(sink.stats).toMatchObject({ sent: 10, failed: 0 });
+    expect(server.requests).toHaveLength(4);
+    await sink.close();
+  });
+
+  it('bounds the queue: drops the oldest, counts them, reports once; close() gives up after timeoutMs', async () => {
+    server = await startScriptedServer(() => 'hang');
+    const reports: string[] = [];
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: server.url, timeoutMs: 60_000 }),
+      maxQueue: 10,
+      onError: (m) => reports.push(m),
+    });
+    sink.write(record({ message: 'first' }));
+    void sink.flush(); // 'first' is now in flight and the server never answers
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 25; i++) sink.write(record({ message: `q${i}` }));
+    expect(sink.stats).toMatchObject({ queued: 10, dropped: 15 });
+    const started = Date.now();
+    await sink.close({ timeoutMs: 300 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(sink.stats).toMatchObject({ queued: 0, dropped: 25, sent: 0, failed: 1 });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/queue is full \(maxQueue 10\)/);
+    sink.write(record());
+    expect(sink.stats.dropped).toBe(26);
+  });
+
+  it('with the server down: flush resolves, the loss is counted and reported once, nothing rejects', async () => {
+    const port = await freePort();
+    const reports: string[] = [];
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: `http://127.0.0.1:${port}/api` }),
+      onError: (m) => reports.push(m),
+      maxBatchBytes: 500,
+    });
+    for (let i = 0; i < 20; i++) sink.write(record({ message: 'y'.repeat(100) }));
+    await sink.flush();
+    sink.write(record());
+    await sink.close({ timeoutMs: 2000 });
+    expect(sink.stats.failed).toBe(21);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(
+      new RegExp(`could not be sent to http://127.0.0.1:${port}/api and were dropped: Could not reach`),
+    );
+  });
+
+  it('applies whenMissingFlow to records without a flow or task run id', async () => {
+    server = await startScriptedServer(ok);
+    const client = new PrefectClient({ apiUrl: server.url });
+    const warnings: string[] = [];
+    const warn = new PrefectApiSink({ client, onWarning: (m) => warnings.push(m) });
+    warn.write(record({ flowRunId: null }));
+    warn.write(record({ flowRunId: null }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/attempted to send logs to the API without a flow run id/);
+    const ignore = new PrefectApiSink({
+      client,
+      whenMissingFlow: 'ignore',
+      onWarning: (m) => warnings.push(m),
+    });
+    ignore.write(record({ flowRunId: null }));
+    expect(warnings).toHaveLength(1);
+    const strict = new PrefectApiSink({ client, whenMissingFlow: 'error' });
+    expect(() => strict.write(record({ flowRunId: null }))).toThrow(MissingContextError);
+    // a task run id alone is enough (standalone task runs)
+    strict.write(record({ flowRunId: null, taskRunId: '00000000-0000-4000-8000-000000000003' }));
+    // send_to_api: false always opts out
+    strict.write(record({ extra: { send_to_api: false } }));
+    await Promise.all([warn.flush(), ignore.flush(), strict.flush()]);
+    expect(bodies(server).flat()).toHaveLength(1);
+    expect(warn.stats.skipped).toBe(2);
+    expect(strict.stats.skipped).toBe(1);
+    await Promise.all([warn.close(), ignore.close(), strict.close()]);
+  });
+
+  it('reads its defaults from PREFECT_LOGGING_TO_API_* and rejects bad values', () => {
+    const env = {
+      PREFECT_API_URL: 'http://127.0.0.1:9/api',
+      PREFECT_LOGGING_TO_API_BATCH_INTERVAL: '0.5',
+      PREFECT_LOGGING_TO_API_MAX_LOG_SIZE: '25000',
+      PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: 'ignore',
+    };
+    const sink = new PrefectApiSink({ env });
+    expect(sink.batchIntervalMs).toBe(500);
+    expect(sink.maxLogBytes).toBe(25_000);
+    expect(sink.maxBatchBytes).toBe(3_975_000);
+    expect(sink.whenMissingFlow).toBe('ignore');
+    const defaults = new PrefectApiSink({ env: { PREFECT_API_URL: 'http://127.0.0.1:9/api' } });
+    expect([
+      defaults.batchIntervalMs,
+      defaults.maxBatchBytes,
+      defaults.maxLogBytes,
+      defaults.maxQueue,
+    ]).toEqual([2000, 3_000_000, 1_000_000, 10_000]);
+    expect(() => new PrefectApiSink({ env, whenMissingFlow: 'loud' as never })).toThrow(PrefectConfigError);
+    expect(() => new PrefectApiSink({ env, maxQueue: 0 })).toThrow(
+      'PrefectApiSink option maxQueue must be a positive number, got 0',
+    );
+    expect(() => new PrefectApiSink({ env: {} })).toThrow(/PREFECT_API_URL/);
+    void Promise.all([sink.close(), defaults.close()]);
+  });
+});
