@@ -36,6 +36,8 @@ export default defineConfig({
           name,
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
+          // prefect-bridge: starts one real Prefect server (pip-installed into .cache/) for its tests
+          ...(name === 'prefect-bridge' ? { globalSetup: ['test/support/global-setup.ts'] } : {}),
         },
       })),
       // the runnable showcase (apps/demo): pipeline on every runner, CLI, run report in headless Chromium
