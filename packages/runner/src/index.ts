@@ -65,6 +65,7 @@ export {
 } from './hooks.js';
 export { MemoryDataset, type MemoryDatasetOptions } from './memory-dataset.js';
 export { Node, type NodeFunction, type NodeIO, type NodeOptions, node } from './node.js';
+export { ParallelRunner, type ParallelRunnerOptions } from './parallel-runner.js';
 export {
   type DatasetMapping,
   Pipeline,
@@ -83,3 +84,4 @@ export type {
   RunResult,
 } from './run-types.js';
 export { SequentialRunner } from './sequential-runner.js';
+export { ThreadRunner, type ThreadRunnerOptions } from './thread-runner.js';

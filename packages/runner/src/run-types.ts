@@ -3,17 +3,13 @@
  *
  * @module
  */
-import type { ContextVar } from '@weft/contextvars';
+import type { ContextFilter } from '@weft/contextvars';
 import type { Hooks } from './hooks.js';
+
+export type { ContextFilter };
 
 /** The free outputs' data: dataset name → the value the producing node saved (its last chunk when streaming). */
 export type RunResult = Record<string, unknown>;
-
-/** Which context variables cross a thread boundary (ParallelRunner); names and vars may be mixed, deny wins. */
-export interface ContextFilter {
-  allow?: Iterable<string | ContextVar<unknown>>;
-  deny?: Iterable<string | ContextVar<unknown>>;
-}
 
 /** Where a runner writes Kedro's log lines (`console` works). Default: nowhere. */
 export interface RunLogger {

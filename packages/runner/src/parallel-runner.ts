@@ -1,0 +1,191 @@
+/**
+ * `ParallelRunner`: node functions run in worker threads (a `WorkerThreadExecutor`); hooks and
+ * dataset I/O stay on the main thread, in the node's context.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
+import { type TaskRef, taskRef, WorkerThreadExecutor } from '@weft/executor';
+import { AbstractRunner, type Execution, type RunSetup, validateMaxWorkers } from './abstract-runner.js';
+import { NodeNotTransferableError, RunnerConfigError } from './errors.js';
+import type { Node } from './node.js';
+import { parallelTasks } from './parallel-tasks.js';
+import { requiredWorkers } from './required-workers.js';
+
+/** Options of {@link ParallelRunner}. */
+export interface ParallelRunnerOptions {
+  /**
+   * The module (or modules) whose exports are the node functions: usually the module that defines
+   * the pipeline, as `import.meta.url` inside it or `new URL('./pipeline.js', import.meta.url)`; an
+   * absolute path works too. Functions defined elsewhere must be (re-)exported by one of them.
+   */
+  module: string | URL | readonly (string | URL)[];
+  /** Worker threads. Default: `availableParallelism()`. Capped per run at nodes − layers + 1 nodes in flight. */
+  maxWorkers?: number;
+  /** Extra Node options for the worker threads. */
+  execArgv?: string[];
+  /** Memory limits of each worker thread. */
+  resourceLimits?: ResourceLimits;
+}
+
+interface FunctionRef {
+  readonly moduleUrl: string;
+  readonly exportName: string;
+}
+
+/**
+ * Runs node functions in worker threads, at most `maxWorkers` at once. A worker finds a node's
+ * function by importing the module you point at and reading the export that is the very function
+ * the node holds, so node functions must be module-level exports: closures and inline lambdas are
+ * rejected before anything runs, with an error naming the node.
+ *
+ * Everything else stays on the main thread inside the node's context: dataset loads and saves and
+ * all hooks (Kedro's ParallelRunner loses hooks; this one does not). The node function is
+ * submitted from inside the node's context, so it sees the caller's propagatable context variables
+ * (`propagate: true`) and what `beforeNodeRun` set. Inputs and outputs are copied between threads
+ * by structured clone (class instances arrive as plain objects; functions cannot be sent).
+ *
+ * The worker pool is created on the first run and kept for later runs; `close()` (or
+ * `await using`) shuts it down. Idle workers do not keep the process alive.
+ *
+ * @example
+ * ```ts
+ * // pipeline.ts
+ * export function square(x: number) { return x * x; }
+ * export const squares = pipeline([node(square, 'x', 'y')]);
+ * // main.ts
+ * await using runner = new ParallelRunner({ module: new URL('./pipeline.js', import.meta.url) });
+ * await runner.run(squares, new DataCatalog({ x: 3 })); // { y: 9 }
+ * ```
+ */
+export class ParallelRunner extends AbstractRunner {
+  /** Worker threads. */
+  readonly maxWorkers: number;
+  /** Module URLs searched for node functions. */
+  readonly modules: readonly string[];
+  readonly #execArgv: string[] | undefined;
+  readonly #resourceLimits: ResourceLimits | undefined;
+  #executor: WorkerThreadExecutor | undefined;
+
+  constructor(options: ParallelRunnerOptions) {
+    super();
+    if (options === null || typeof options !== 'object' || options.module === undefined) {
+      throw new RunnerConfigError(
+        'ERR_RUNNER_OPTIONS',
+        "ParallelRunner needs the module that exports the node functions: new ParallelRunner({ module: import.meta.url }) in the pipeline's module, or new URL('./pipeline.js', import.meta.url).",
+      );
+    }
+    validateMaxWorkers('ParallelRunner', options.maxWorkers);
+    const list = Array.isArray(options.module) ? options.module : [options.module];
+    this.modules = list.map(toModuleUrl);
+    this.maxWorkers = options.maxWorkers ?? availableParallelism();
+    this.#execArgv = options.execArgv;
+    this.#resourceLimits = options.resourceLimits;
+  }
+
+  /** Shuts the worker pool down (waits for running tasks). Later runs start a new pool. */
+  async close(): Promise<void> {
+    const executor = this.#executor;
+    this.#executor = undefined;
+    await executor?.shutdown({ wait: true });
+  }
+
+  /** Same as {@link close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  protected async _prepare({ pipeline, options }: RunSetup): Promise<Execution> {
+    const refs = await this.#resolveFunctions(pipeline.nodes);
+    this.#executor ??= new WorkerThreadExecutor({
+      maxWorkers: this.maxWorkers,
+      ...(this.#execArgv === undefined ? {} : { execArgv: this.#execArgv }),
+      ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
+    });
+    const executor = this.#executor;
+    const abort = new AbortController();
+    // The node's context is what travels: with propagateContext false it started empty and holds
+    // only what the node's hooks bound, exactly as on the other runners.
+    const submitOptions = {
+      propagateContext: true,
+      signal: abort.signal,
+      ...(options.contextFilter === undefined ? {} : { contextFilter: options.contextFilter }),
+    };
+    return {
+      slots: Math.min(this.maxWorkers, requiredWorkers(pipeline)),
+      // Called inside the node's context: the executor captures it (beforeNodeRun's values too).
+      invoke: (node, args) => {
+        const ref = refs.get(node) as FunctionRef;
+        if (node.streaming) {
+          return executor.submitWith(
+            submitOptions,
+            parallelTasks.collectChunks,
+            ref.moduleUrl,
+            ref.exportName,
+            args,
+          );
+        }
+        const task = taskRef(ref.moduleUrl, ref.exportName) as TaskRef<unknown[], unknown>;
+        return executor.submitWith(submitOptions, task, ...args);
+      },
+      close: async (abandon) => {
+        if (abandon)
+          abort.abort(new RunnerConfigError('ERR_RUN_ABANDONED', 'the pipeline run was cancelled'));
+      },
+    };
+  }
+
+  async #resolveFunctions(nodes: readonly Node[]): Promise<Map<Node, FunctionRef>> {
+    const exported = new Map<unknown, FunctionRef>();
+    for (const moduleUrl of this.modules) {
+      let namespace: Record<string, unknown>;
+      try {
+        namespace = (await import(moduleUrl)) as Record<string, unknown>;
+      } catch (error) {
+        throw new RunnerConfigError(
+          'ERR_RUNNER_MODULE',
+          `ParallelRunner cannot import module ${moduleUrl}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+      for (const [exportName, value] of Object.entries(namespace)) {
+        if (typeof value === 'function' && !exported.has(value))
+          exported.set(value, { moduleUrl, exportName });
+      }
+    }
+    const refs = new Map<Node, FunctionRef>();
+    const where = this.modules.join(', ');
+    for (const n of nodes) {
+      const ref = exported.get(n.fn);
+      if (ref !== undefined) {
+        refs.set(n, ref);
+        continue;
+      }
+      const what =
+        n.fn.name === ''
+          ? 'an inline lambda'
+          : `'${n.fn.name}', which is not exported by ${where} (a closure, a nested function, or a function of another module)`;
+      throw new NodeNotTransferableError(
+        `ParallelRunner cannot run node '${n.name}' in a worker thread: its function is ${what}. ` +
+          'Worker threads import node functions by name, so each must be a module-level export of the module given ' +
+          "to ParallelRunner (or re-exported by it: export { fn } from './nodes.js'); closures and inline lambdas " +
+          'cannot cross a thread boundary. Run such nodes on SequentialRunner or ThreadRunner.',
+        n.name,
+      );
+    }
+    return refs;
+  }
+}
+
+function toModuleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module === 'string' && module.startsWith('file:')) return new URL(module).href;
+  if (typeof module === 'string' && isAbsolute(module)) return pathToFileURL(module).href;
+  throw new RunnerConfigError(
+    'ERR_RUNNER_OPTIONS',
+    `ParallelRunner: module must be a file URL or an absolute path (e.g. import.meta.url), got ${JSON.stringify(module)}.`,
+  );
+}
