@@ -73,6 +73,7 @@ export {
   TRUNCATION_SUFFIX,
   type WhenMissingFlow,
 } from './prefect-api-sink.js';
+export { PrefectHooks, type PrefectHooksOptions, prefectHooks } from './prefect-hooks.js';
 export {
   FLOW_RUN_VAR_NAME,
   type FlowRunInfo,

@@ -195,6 +195,10 @@ export function ensureLogReceiver(): void {
   setEnvironmentData(ENV_KEY, link as unknown as Parameters<typeof setEnvironmentData>[1]);
 }
 
+// A root thread starts receiving at once, so that worker threads spawned after this module was
+// imported (by any executor or pool) forward their records here.
+ensureLogReceiver();
+
 /**
  * Waits until every record posted so far by forwarding worker threads has been dispatched here
  * (at most `timeoutMs`, default 5000). Resolves `true` when nothing is outstanding.

@@ -18,6 +18,8 @@ export type RunOutcome =
       readonly error: unknown;
       /** An unexpected failure of the machinery rather than of the user's code: CRASHED instead of FAILED. */
       readonly crashed?: boolean;
+      /** The run was cancelled (or timed out): CANCELLED instead of FAILED. */
+      readonly cancelled?: boolean;
     };
 
 /** What is needed to start a flow run. */
@@ -53,8 +55,8 @@ export interface RunTracker {
   finishFlowRun(flowRun: FlowRunInfo, outcome: RunOutcome): Promise<void>;
   /** Creates a task run and moves it to RUNNING. */
   startTaskRun(input: TaskRunStart): Promise<TaskRunInfo>;
-  /** Moves a task run to COMPLETED or FAILED (with the error). */
-  finishTaskRun(taskRun: TaskRunInfo, outcome: RunOutcome): Promise<void>;
+  /** Moves a task run to COMPLETED or FAILED (with the error); `force` overrides a terminal state. */
+  finishTaskRun(taskRun: TaskRunInfo, outcome: RunOutcome, options?: { force?: boolean }): Promise<void>;
 }
 
 /** Prefect's state message for a failed task run. */
@@ -75,6 +77,7 @@ function describe(error: unknown): string {
 function finalState(outcome: RunOutcome, kind: 'flow' | 'task'): { type: StateType; message?: string } {
   if (outcome.ok) return { type: 'COMPLETED' };
   const message = kind === 'flow' ? flowFailureMessage(outcome.error) : taskFailureMessage(outcome.error);
+  if (outcome.cancelled) return { type: 'CANCELLED', message };
   return { type: outcome.crashed ? 'CRASHED' : 'FAILED', message };
 }
 
@@ -247,11 +250,15 @@ export class ApiRunTracker implements RunTracker {
   }
 
   /** Sets the task run's final state (with Prefect's failure message). */
-  async finishTaskRun(taskRun: TaskRunInfo, outcome: RunOutcome): Promise<void> {
+  async finishTaskRun(
+    taskRun: TaskRunInfo,
+    outcome: RunOutcome,
+    options: { force?: boolean } = {},
+  ): Promise<void> {
     if (taskRun.flowRunId !== null && this.#offline.has(taskRun.flowRunId)) return;
     const state = finalState(outcome, 'task');
     try {
-      await this.client.setTaskRunState(taskRun.id, state);
+      await this.client.setTaskRunState(taskRun.id, state, { force: options.force ?? false });
     } catch (error) {
       this.#goOffline(
         taskRun.flowRunId ?? '',

@@ -70,6 +70,7 @@ describe.skipIf(!enabled)('a Prefect server with basic auth', () => {
           const checkClient = new PrefectClient({ apiUrl: server.apiUrl, authString: 'admin:pass' });
           const run = await checkClient.readFlowRun(flowRunId);
           expect(run.state_type).toBe('RUNNING');
+          await sink.flush();
           const logs = await checkClient.readAllLogs({ flowRunId });
           expect(logs.some((l) => l.message === 'before the outage')).toBe(true);
           await stopServer();
