@@ -77,9 +77,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #value: T | undefined = undefined;
   #error: unknown = undefined;
   #failed = false;
-  #callbacks: RegisteredCallback[] = [];
-  /** Woken when the future is cancelled or finished (result/exception waiters). */
-  #settleListeners: Array<() => void> = [];
+  // Allocated on first use: most futures are awaited once and never get callbacks or timeouts.
+  #callbacks: RegisteredCallback[] | undefined = undefined;
+  /** Woken when the future is cancelled or finished (waiters with a timeout). */
+  #settleListeners: Array<() => void> | undefined = undefined;
+  /** Settles with the outcome; shared by `await` and by result()/exception() without timeout. */
+  #promise: Promise<T> | undefined = undefined;
+  // `never`, not `T`: a field typed by T in a parameter position would make Future invariant.
+  #resolve: ((value: never) => void) | undefined = undefined;
+  #reject: ((reason: unknown) => void) | undefined = undefined;
   #waiters: Set<Waiter> | undefined = undefined;
 
   /** @param name what the future stands for, shown in messages and `toString`. */
@@ -128,6 +134,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * {@link TimeoutError} when `timeoutMs` passes first (`0` polls). A timeout does not cancel.
    */
   result(options?: ResultOptions): Promise<T> {
+    if (options?.timeoutMs === undefined) return this.#outcome();
     return this.#whenSettled(options, 'result', () => {
       if (this.#failed) throw this.#error;
       return this.#value as T;
@@ -139,6 +146,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * rejects with {@link CancelledError} or {@link TimeoutError}.
    */
   exception(options?: ResultOptions): Promise<unknown> {
+    if (options?.timeoutMs === undefined) {
+      return this.#outcome().then(
+        () => undefined,
+        (error: unknown) => {
+          if (this.cancelled()) throw error;
+          return error;
+        },
+      );
+    }
     return this.#whenSettled(options, 'exception', () => (this.#failed ? this.#error : undefined));
   }
 
@@ -153,6 +169,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       throw new TypeError(`addDoneCallback expects a function, got ${typeName(fn)}`);
     const entry: RegisteredCallback = { fn, context: copyContext() };
     if (this.done()) this.#invoke(entry);
+    else if (this.#callbacks === undefined) this.#callbacks = [entry];
     else this.#callbacks.push(entry);
   }
 
@@ -162,7 +179,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.result().then(onFulfilled, onRejected);
+    return this.#outcome().then(onFulfilled, onRejected);
   }
 
   /**
@@ -272,17 +289,45 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #wakeSettleListeners(): void {
+    if (this.#resolve !== undefined) {
+      if (this.cancelled()) (this.#reject as (reason: unknown) => void)(this.#cancelledError());
+      else if (this.#failed) (this.#reject as (reason: unknown) => void)(this.#error);
+      else this.#resolve(this.#value as never);
+      this.#resolve = undefined;
+      this.#reject = undefined;
+    }
     const listeners = this.#settleListeners;
-    if (listeners.length === 0) return;
-    this.#settleListeners = [];
+    if (listeners === undefined) return;
+    this.#settleListeners = undefined;
     for (const listener of listeners) listener();
   }
 
   #invokeCallbacks(): void {
     const callbacks = this.#callbacks;
-    if (callbacks.length === 0) return;
-    this.#callbacks = [];
+    if (callbacks === undefined) return;
+    this.#callbacks = undefined;
     for (const entry of callbacks) this.#invoke(entry);
+  }
+
+  #cancelledError(): CancelledError {
+    return new CancelledError(`${this} was cancelled`);
+  }
+
+  /** The shared outcome promise, created on first use. */
+  #outcome(): Promise<T> {
+    let promise = this.#promise;
+    if (promise !== undefined) return promise;
+    if (this.cancelled()) promise = Promise.reject(this.#cancelledError());
+    else if (this.#state === 'FINISHED') {
+      promise = this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
+    } else {
+      promise = new Promise<T>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
+    }
+    this.#promise = promise;
+    return promise;
   }
 
   #invoke(entry: RegisteredCallback): void {
@@ -306,7 +351,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     return new Promise<R>((resolve, reject) => {
       const settle = (): void => {
-        if (this.cancelled()) reject(new CancelledError(`${this} was cancelled`));
+        if (this.cancelled()) reject(this.#cancelledError());
         else {
           try {
             resolve(read());
@@ -322,11 +367,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
         if (timer !== undefined) clearTimeout(timer);
         settle();
       };
-      this.#settleListeners.push(listener);
+      if (this.#settleListeners === undefined) this.#settleListeners = [listener];
+      else this.#settleListeners.push(listener);
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
-          const index = this.#settleListeners.indexOf(listener);
-          if (index >= 0) this.#settleListeners.splice(index, 1);
+          const index = this.#settleListeners?.indexOf(listener) ?? -1;
+          if (index >= 0) this.#settleListeners?.splice(index, 1);
           reject(this.#timeoutError(timeoutMs));
         }, timeoutMs);
       }

@@ -42,6 +42,8 @@ interface WorkItem<P> {
 export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   /** Most tasks running at once. */
   readonly maxWorkers: number;
+  /** Most tasks handed to `execute` at once (>= maxWorkers; see WorkerThreadExecutor). */
+  readonly #dispatchLimit: number;
   /** Class name used in messages. */
   protected readonly label: string;
   #queue: Array<WorkItem<P> | undefined> = [];
@@ -53,9 +55,10 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   #idleWaiters: Array<() => void> = [];
   #closed: Promise<void> | undefined = undefined;
 
-  protected constructor(label: string, maxWorkers: number) {
+  protected constructor(label: string, maxWorkers: number, dispatchLimit = maxWorkers) {
     this.label = label;
     this.maxWorkers = maxWorkers;
+    this.#dispatchLimit = dispatchLimit;
   }
 
   /** Checks `task` and its arguments and captures what the task needs, at submit time. */
@@ -72,7 +75,7 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
     return this.#queue.length - this.#head;
   }
 
-  /** Number of tasks running now. */
+  /** Number of tasks started (handed to a worker) and not finished. */
   get running(): number {
     return this.#running;
   }
@@ -239,7 +242,7 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
 
   #pump(): void {
     const queue = this.#queue;
-    while (this.#running < this.maxWorkers && this.#head < queue.length) {
+    while (this.#running < this.#dispatchLimit && this.#head < queue.length) {
       const item = queue[this.#head] as WorkItem<P>;
       queue[this.#head++] = undefined;
       if (!item.future.setRunningOrNotifyCancel()) {

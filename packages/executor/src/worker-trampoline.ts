@@ -68,19 +68,31 @@ function success(value: unknown): unknown {
   return { ok: true, value } satisfies TaskOutcome;
 }
 
-/** Runs one task; piscina calls it with the message built by `WorkerThreadExecutor`. */
-export default async function runTask(message: TaskMessage): Promise<unknown> {
-  const { target, ctx, args } = message;
-  const key = `${target.exportName}\u0000${target.moduleUrl}`;
-  let fn = functions.get(key);
-  if (fn === undefined) {
-    try {
-      fn = await load(target.moduleUrl, target.exportName);
-    } catch (error) {
-      return failure('reference', error);
-    }
-    functions.set(key, fn);
+/**
+ * Runs one task; piscina calls it with the message built by `WorkerThreadExecutor`. Synchronous
+ * as far as the task is: a cached function returning a plain value answers without creating a
+ * promise (each one costs more once AsyncLocalStorage is on in this thread).
+ */
+export default function runTask(message: TaskMessage): unknown {
+  const { target } = message;
+  const fn = functions.get(`${target.exportName}\u0000${target.moduleUrl}`);
+  return fn === undefined ? loadAndRun(message) : run(fn, message);
+}
+
+async function loadAndRun(message: TaskMessage): Promise<unknown> {
+  const { moduleUrl, exportName } = message.target;
+  let fn: AnyFunction;
+  try {
+    fn = await load(moduleUrl, exportName);
+  } catch (error) {
+    return failure('reference', error);
   }
+  functions.set(`${exportName}\u0000${moduleUrl}`, fn);
+  return run(fn, message);
+}
+
+function run(fn: AnyFunction, message: TaskMessage): unknown {
+  const { ctx, args } = message;
   let context: Context | undefined;
   if (ctx !== undefined) {
     try {
@@ -93,9 +105,14 @@ export default async function runTask(message: TaskMessage): Promise<unknown> {
     // one from them (at the price of entering a context, which it would otherwise avoid).
     context = new Context();
   }
+  let result: unknown;
   try {
-    return success(await (context === undefined ? fn(...args) : context.run(fn, ...args)));
+    result = context === undefined ? fn(...args) : context.run(fn, ...args);
   } catch (error) {
     return failure('task', error);
   }
+  if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+    return Promise.resolve(result).then(success, (error: unknown) => failure('task', error));
+  }
+  return success(result);
 }

@@ -1,5 +1,5 @@
 import { ContextVar } from '@weft/contextvars';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   CancelledError,
   Future,
@@ -170,6 +170,13 @@ describe('Future.setResult / setException', () => {
     expect(c.state).toBe('CANCELLED_AND_NOTIFIED');
     expect(() => running().setRunningOrNotifyCancel()).toThrow(InvalidStateError);
     expect(() => succeeded(1).setRunningOrNotifyCancel()).toThrow(/Future in unexpected state/);
+  });
+});
+
+describe('Future typing', () => {
+  it('is covariant: a Future<number> is a Future<unknown>', () => {
+    expectTypeOf<Future<number>>().toExtend<Future<unknown>>();
+    expectTypeOf<Future<number>>().not.toExtend<Future<string>>();
   });
 });
 

@@ -44,14 +44,25 @@ describe('WorkerThreadExecutor', () => {
     });
 
     it('never runs more than maxWorkers tasks at once', async () => {
-      const fs = Array.from({ length: 8 }, () => ex.submit(tasks.slow, 40, 'x'));
-      await sleep(10);
-      expect(ex.running).toBeLessThanOrEqual(2);
-      expect(fs.filter((f) => f.running()).length).toBeLessThanOrEqual(2);
-      expect(fs.filter((f) => f.running()).length).toBeGreaterThan(0);
-      const threads = new Set(await Promise.all(Array.from({ length: 6 }, () => ex.submit(tasks.spin, 20))));
-      expect(threads.size).toBeLessThanOrEqual(2);
-      await Promise.all(fs);
+      const fs = Array.from({ length: 10 }, () => ex.submit(tasks.interval, 30));
+      await sleep(5);
+      // Running = handed to the pool: maxWorkers on threads plus at most maxWorkers waiting there.
+      expect(ex.running).toBeLessThanOrEqual(4);
+      expect(fs.filter((f) => f.running()).length).toBeLessThanOrEqual(4);
+      const spans = await Promise.all(fs);
+      const edges = spans.flatMap((s) => [
+        [s.start, 1],
+        [s.end, -1],
+      ]);
+      edges.sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number));
+      let now = 0;
+      let peak = 0;
+      for (const [, delta] of edges) {
+        now += delta as number;
+        peak = Math.max(peak, now);
+      }
+      expect(peak).toBe(2);
+      expect(new Set(spans.map((s) => s.threadId)).size).toBe(2);
     });
 
     it('yields map results in input order', async () => {
@@ -197,6 +208,13 @@ describe('WorkerThreadExecutor', () => {
       expect(middle.message).toBe('middle');
       expect(middle.cause).toBeInstanceOf(RangeError);
       expect((middle.cause as Error).message).toBe('root cause');
+    });
+
+    it('rebuilds the rejection of an async task', async () => {
+      const error = (await ex.submit(tasks.failLater, 'later').exception()) as SyntaxError & { code: string };
+      expect(error).toBeInstanceOf(SyntaxError);
+      expect(error.message).toBe('later');
+      expect(error.code).toBe('E_LATER');
     });
 
     it('passes thrown non-Error values through', async () => {
