@@ -9,7 +9,7 @@ import type { Context } from '@weft/contextvars';
 import { type ContextPolicy, captureContext, executorPolicy, submitPolicy } from './context-capture.js';
 import { InvalidArgumentError } from './errors.js';
 import type { ExecutorOptions, SubmitOptions } from './executor.js';
-import { type Prepared, QueueingExecutor } from './queueing-executor.js';
+import { type Completion, type Prepared, QueueingExecutor } from './queueing-executor.js';
 import { checkMaxWorkers, checkObject, show } from './validation.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any function can be a task
@@ -66,16 +66,30 @@ export class AsyncExecutor extends QueueingExecutor<AnyFunction, AsyncPayload> {
     return { name: fn.name || 'anonymous', payload: { fn, args, context: captureContext(policy) } };
   }
 
-  protected override execute(payload: AsyncPayload): Promise<unknown> {
+  protected override execute(
+    payload: AsyncPayload,
+    _signal: AbortSignal | undefined,
+    done: Completion,
+  ): void {
     const { fn, args, context } = payload;
     let result: unknown;
     try {
       result = context.run(fn, ...args);
     } catch (error) {
-      return Promise.reject(error);
+      done(false, error);
+      return;
     }
-    // An async function's promise is used as is; a thenable is adopted; a plain value wrapped.
-    return result instanceof Promise ? result : Promise.resolve(result);
+    if (result instanceof Promise) {
+      result.then(
+        (value) => done(true, value),
+        (error: unknown) => done(false, error),
+      );
+    } else if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+      Promise.resolve(result).then(
+        (value) => done(true, value),
+        (error: unknown) => done(false, error),
+      );
+    } else done(true, result);
   }
 
   protected override close(): Promise<void> {

@@ -27,6 +27,9 @@ export interface Prepared<P> {
   readonly error?: unknown;
 }
 
+/** Reports a task's outcome to the executor (see {@link QueueingExecutor.execute}). */
+export type Completion = (ok: boolean, value: unknown) => void;
+
 interface WorkItem<P> {
   readonly future: Future<unknown>;
   readonly payload: P;
@@ -50,6 +53,7 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   #head = 0;
   #running = 0;
   #pumpScheduled = false;
+  #pumping = false;
   #shutdown = false;
   #broken: BrokenExecutorError | undefined = undefined;
   #idleWaiters: Array<() => void> = [];
@@ -64,8 +68,11 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   /** Checks `task` and its arguments and captures what the task needs, at submit time. */
   protected abstract prepare(task: Task, args: unknown[], options: SubmitOptions | undefined): Prepared<P>;
 
-  /** Runs a prepared task; resolves with its result or rejects with the error for its future. */
-  protected abstract execute(payload: P, signal: AbortSignal | undefined): Promise<unknown>;
+  /**
+   * Runs a prepared task and calls `done` once with its outcome: `(true, result)` or
+   * `(false, error for its future)`, synchronously or later.
+   */
+  protected abstract execute(payload: P, signal: AbortSignal | undefined, done: Completion): void;
 
   /** Releases resources once shut down and idle. */
   protected abstract close(): Promise<void>;
@@ -241,7 +248,9 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   }
 
   #pump(): void {
-    const queue = this.#queue;
+    if (this.#pumping) return;
+    this.#pumping = true;
+    let queue = this.#queue;
     while (this.#running < this.#dispatchLimit && this.#head < queue.length) {
       const item = queue[this.#head] as WorkItem<P>;
       queue[this.#head++] = undefined;
@@ -250,17 +259,21 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
         continue;
       }
       this.#running++;
-      let outcome: Promise<unknown>;
+      let settled = false;
+      const done: Completion = (ok, value) => {
+        if (settled) return;
+        settled = true;
+        this.#settle(item, ok, value);
+      };
       try {
-        outcome = this.execute(item.payload, item.signal);
+        this.execute(item.payload, item.signal, done);
       } catch (error) {
-        outcome = Promise.reject(error);
+        done(false, error);
       }
-      outcome.then(
-        (value) => this.#settle(item, true, value),
-        (error: unknown) => this.#settle(item, false, error),
-      );
+      // A done callback may have shut the executor down (cancelFutures replaces the queue).
+      queue = this.#queue;
     }
+    this.#pumping = false;
     if (this.#head === queue.length) {
       this.#queue = [];
       this.#head = 0;

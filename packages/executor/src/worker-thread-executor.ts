@@ -28,7 +28,7 @@ import {
 } from './errors.js';
 import type { ExecutorOptions, SubmitOptions } from './executor.js';
 import type { Future } from './future.js';
-import { type Prepared, QueueingExecutor } from './queueing-executor.js';
+import { type Completion, type Prepared, QueueingExecutor } from './queueing-executor.js';
 import {
   decodeThrown,
   type ErrorClassRegistry,
@@ -277,24 +277,28 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     return { name: task.name, payload: { name: task.name, message, transferList } };
   }
 
-  protected override execute(payload: WorkerPayload, signal: AbortSignal | undefined): Promise<unknown> {
+  protected override execute(
+    payload: WorkerPayload,
+    signal: AbortSignal | undefined,
+    done: Completion,
+  ): void {
     const { name, message, transferList } = payload;
     let pool = this.#pool;
     if (pool === undefined) {
       try {
         pool = this.#createPool();
       } catch (error) {
-        return Promise.reject(this.#infrastructureError(name, error, signal));
+        done(false, this.#infrastructureError(name, error, signal));
+        return;
       }
     }
-    return pool.run(message, { transferList: transferList as never, signal: signal ?? null }).then(
+    const options = transferList === undefined && signal === undefined ? undefined : { transferList, signal };
+    pool.run(message, options as never).then(
       (outcome: TaskOutcome) => {
-        if (outcome.ok) return outcome.value;
-        throw this.#failure(name, outcome.kind, outcome.error);
+        if (outcome.ok) done(true, outcome.value);
+        else done(false, this.#failure(name, outcome.kind, outcome.error));
       },
-      (error: unknown) => {
-        throw this.#infrastructureError(name, error, signal);
-      },
+      (error: unknown) => done(false, this.#infrastructureError(name, error, signal)),
     );
   }
 
@@ -313,6 +317,8 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
         maxThreads: this.maxWorkers,
         idleTimeout: IDLE_TIMEOUT_MS,
         concurrentTasksPerWorker: 1,
+        // We keep no histogram: do not pay for one per task.
+        recordTiming: false,
         ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
       },
       [...execArgv, ...this.#execArgv],
