@@ -52,36 +52,91 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
 
   /** Loads the data; errors become a {@link DatasetError} naming this dataset. */
   async load(): Promise<TLoad> {
-    try {
-      return await this._load();
-    } catch (error) {
-      if (error instanceof DatasetError) throw error;
-      throw new DatasetError(
-        'ERR_DATASET_LOAD',
-        `Failed while loading data from dataset ${this}.\n${messageOf(error)}`,
-        { cause: error },
-      );
-    }
+    return this._loadNow();
   }
 
   /** Saves `data`; `undefined` is refused; errors become a {@link DatasetError} naming this dataset. */
   async save(data: TSave): Promise<void> {
+    return this._saveNow(data);
+  }
+
+  /**
+   * @internal `load()` without a promise when `_load` is synchronous (the runners' fast path; used
+   * only when `load` is not overridden).
+   */
+  _loadNow(): TLoad | Promise<TLoad> {
+    let result: TLoad | Promise<TLoad>;
+    try {
+      result = this._load();
+    } catch (error) {
+      throw this.#loadError(error);
+    }
+    if (isPromiseLike(result))
+      return Promise.resolve(result).catch((error: unknown) => Promise.reject(this.#loadError(error)));
+    return result;
+  }
+
+  /** @internal `save()` without a promise when `_save` is synchronous. */
+  _saveNow(data: TSave): void | Promise<void> {
     if (data === undefined) {
       throw new DatasetError(
         'ERR_DATASET_SAVE_UNDEFINED',
         "Saving 'undefined' to a 'Dataset' is not allowed",
       );
     }
+    let result: void | Promise<void>;
     try {
-      await this._save(data);
+      result = this._save(data);
     } catch (error) {
-      if (error instanceof DatasetError) throw error;
-      throw new DatasetError(
-        'ERR_DATASET_SAVE',
-        `Failed while saving data to dataset ${this}.\n${messageOf(error)}`,
-        { cause: error },
-      );
+      throw this.#saveError(error);
     }
+    if (isPromiseLike(result))
+      return Promise.resolve(result).catch((error: unknown) => Promise.reject(this.#saveError(error)));
+  }
+
+  /** @internal `release()` without a promise when `_release` is synchronous. */
+  _releaseNow(): void | Promise<void> {
+    let result: void | Promise<void>;
+    try {
+      result = this._release();
+    } catch (error) {
+      throw this.#releaseError(error);
+    }
+    if (isPromiseLike(result))
+      return Promise.resolve(result).catch((error: unknown) => Promise.reject(this.#releaseError(error)));
+  }
+
+  #loadError(error: unknown): unknown {
+    if (error instanceof DatasetError) return error;
+    return new DatasetError(
+      'ERR_DATASET_LOAD',
+      `Failed while loading data from dataset ${this}.\n${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+
+  #saveError(error: unknown): unknown {
+    if (error instanceof DatasetError) return error;
+    return new DatasetError(
+      'ERR_DATASET_SAVE',
+      `Failed while saving data to dataset ${this}.\n${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+
+  #releaseError(error: unknown): unknown {
+    if (error instanceof DatasetError) return error;
+    return new DatasetError(
+      'ERR_DATASET_RELEASE',
+      `Failed during release for dataset ${this}.\n${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 
   /** Whether data exists; errors become a {@link DatasetError}. */
@@ -100,16 +155,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
 
   /** Releases cached data; errors become a {@link DatasetError}. */
   async release(): Promise<void> {
-    try {
-      await this._release();
-    } catch (error) {
-      if (error instanceof DatasetError) throw error;
-      throw new DatasetError(
-        'ERR_DATASET_RELEASE',
-        `Failed during release for dataset ${this}.\n${messageOf(error)}`,
-        { cause: error },
-      );
-    }
+    return this._releaseNow();
   }
 
   /** `ClassName(key=value, ...)`. */
@@ -119,6 +165,14 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     return `${this.constructor.name}(${parts.join(', ')})`;
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function messageOf(error: unknown): string {

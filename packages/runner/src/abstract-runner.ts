@@ -20,13 +20,14 @@ import {
   RunTimeoutError,
 } from './errors.js';
 import { HookManager, type RunParams } from './hooks.js';
-import { MinHeap } from './min-heap.js';
+import { IntMinHeap } from './min-heap.js';
 import { setRepr } from './names.js';
 import type { Node } from './node.js';
 import { type InvokeNode, runNodeTask, type TaskEnv } from './node-task.js';
 import { filterMissingOutputs } from './only-missing-outputs.js';
 import type { Pipeline } from './pipeline.js';
 import { suggestResume } from './resume.js';
+import { planOf, type RunPlan } from './run-plan.js';
 import type { NodeTiming, RunOptions, RunOutcome, RunReport, RunResult } from './run-types.js';
 
 /** Per-run state a runner sees when it prepares execution. */
@@ -43,22 +44,12 @@ export interface Execution {
   /** Calls a node's function (inline, or in a worker). Runs inside the node's context. */
   readonly invoke: InvokeNode;
   /**
-   * Starts a node's task inside `ctx` (the node's context) and returns its completion. Default:
-   * `ctx.run(task)`.
+   * Starts `task(node)` (the node's whole task) inside `ctx`, the node's context, and returns its
+   * completion. Default: `ctx.run(task, node)`.
    */
-  readonly start?: (task: () => Promise<void>, ctx: Context) => PromiseLike<void>;
+  readonly start?: (ctx: Context, task: (node: Node) => Promise<void>, node: Node) => PromiseLike<void>;
   /** Releases resources; `abandon` is true when the run was cancelled with nodes still running. */
   readonly close?: (abandon: boolean) => Promise<void>;
-}
-
-interface NodeState {
-  readonly node: Node;
-  readonly index: number;
-  pending: number;
-  readonly children: NodeState[];
-  /** Inputs, one entry per consumption (duplicates kept: they were counted that way). */
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
 }
 
 /** Calls the node function with its arguments on the current thread. */
@@ -116,18 +107,25 @@ export abstract class AbstractRunner {
     const execution = await this._prepare({ pipeline, options, propagateContext });
     const base = { runId, runParams, pipeline, catalog };
     let skipped: string[] = [];
-    const timings: NodeTiming[] = [];
-    let completed = 0;
-    const report = (status: RunReport['status']): RunReport => ({
-      runId,
-      runner,
-      status,
-      durationMs: performance.now() - t0,
-      totalNodes: pipeline.nodes.length,
-      completedNodes: completed,
-      skippedNodes: skipped,
-      nodes: timings,
-    });
+    let sched: Scheduler | undefined;
+    const report = (status: RunReport['status']): RunReport => {
+      const source = sched;
+      let nodes: NodeTiming[] | undefined;
+      return {
+        runId,
+        runner,
+        status,
+        durationMs: performance.now() - t0,
+        totalNodes: pipeline.nodes.length,
+        completedNodes: source?.completed ?? 0,
+        skippedNodes: skipped,
+        // Built on first read: a run does not allocate one object per node for its report.
+        get nodes(): NodeTiming[] {
+          nodes ??= source?.timings() ?? [];
+          return nodes;
+        },
+      };
+    };
     let closed = false;
     try {
       await hooks.call('beforePipelineRun', base);
@@ -139,7 +137,7 @@ export abstract class AbstractRunner {
       }
       warmUp(toRun, catalog);
       const outputs: RunResult = {};
-      const sched = new Scheduler(
+      const current = new Scheduler(
         toRun,
         catalog,
         hooks,
@@ -151,13 +149,12 @@ export abstract class AbstractRunner {
         t0,
         outputs,
       );
+      sched = current;
       try {
-        await sched.done;
+        await current.done;
       } finally {
-        completed = sched.completed;
-        timings.push(...sched.timings);
         closed = true;
-        await execution.close?.(sched.abandoned);
+        await execution.close?.(current.abandoned);
       }
       const finalReport = report('completed');
       options.logger?.info(
@@ -179,12 +176,13 @@ export abstract class AbstractRunner {
 
 /** Materialises every dataset the pipeline uses, then checks the free inputs (Kedro's warm-up). */
 function warmUp(pipeline: Pipeline, catalog: DataCatalog): void {
-  const present = new Set<string>();
-  for (const name of pipeline.datasets()) {
-    if (catalog.has(name)) present.add(name);
+  const plan = planOf(pipeline);
+  const missing: string[] = [];
+  for (let id = 0; id < plan.names.length; id++) {
+    const name = plan.names[id] as string;
+    if (plan.freeInput[id] === 1 && !catalog.has(name)) missing.push(name);
     catalog.get(name, { fallbackToRuntimePattern: true });
   }
-  const missing = [...pipeline.inputs()].filter((n) => !present.has(n));
   if (missing.length > 0) {
     throw new MissingInputsError(
       `Pipeline input(s) ${setRepr(missing.sort())} not found in the ${catalog.constructor.name}`,
@@ -193,22 +191,27 @@ function warmUp(pipeline: Pipeline, catalog: DataCatalog): void {
   }
 }
 
-/** One run's scheduling state. `done` settles when the run is over. */
+/** One run's scheduling state, on the pipeline's cached {@link RunPlan}. `done` settles when the run is over. */
 class Scheduler {
   readonly done: Promise<void>;
   completed = 0;
   abandoned = false;
-  readonly timings: NodeTiming[] = [];
-  readonly #states: NodeState[];
-  readonly #ready = new MinHeap<NodeState>((s) => s.index);
-  readonly #inFlight = new Set<NodeState>();
-  readonly #finished = new Set<Node>();
-  readonly #loadCounts = new Map<string, number>();
-  readonly #freeInputs: ReadonlySet<string>;
-  readonly #freeOutputs: ReadonlySet<string>;
-  readonly #failures: { state: NodeState; error: unknown }[] = [];
-  readonly #env: TaskEnv;
-  readonly #start: (task: () => Promise<void>, ctx: Context) => PromiseLike<void>;
+  readonly #plan: RunPlan;
+  readonly #pending: Int32Array;
+  readonly #loadCounts: Int32Array;
+  /** 0 waiting, 1 running, 2 done, 3 failed. */
+  readonly #status: Uint8Array;
+  #inFlight = 0;
+  #recorded = 0;
+  readonly #timingIndex: Int32Array;
+  readonly #timingStart: Float64Array;
+  readonly #timingDuration: Float64Array;
+  readonly #timingOk: Uint8Array;
+  readonly #ready: IntMinHeap;
+  readonly #failures: { index: number; error: unknown }[] = [];
+  readonly #task: (node: Node) => Promise<void>;
+  readonly #start: (ctx: Context, task: (node: Node) => Promise<void>, node: Node) => PromiseLike<void>;
+  readonly #slots: number;
   #stopping = false;
   #settled = false;
   #resolve!: () => void;
@@ -222,7 +225,7 @@ class Scheduler {
     runId: string,
     readonly runCtx: Context,
     readonly propagate: boolean,
-    readonly execution: Execution,
+    execution: Execution,
     readonly options: RunOptions,
     readonly t0: number,
     outputs: RunResult,
@@ -231,10 +234,10 @@ class Scheduler {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.#freeInputs = pipeline.inputs();
-    this.#freeOutputs = pipeline.outputs();
-    const freeOutputs = this.#freeOutputs;
-    this.#env = {
+    const plan = planOf(pipeline);
+    this.#plan = plan;
+    const freeOutputs = pipeline.outputs();
+    const env: TaskEnv = {
       catalog,
       hooks,
       runId,
@@ -248,38 +251,31 @@ class Scheduler {
         if (freeOutputs.has(name)) outputs[name] = data;
       },
     };
-    this.#start = execution.start ?? ((task, ctx) => ctx.run(task));
-    const byNode = new Map<Node, NodeState>();
-    this.#states = pipeline.nodes.map((node, index) => {
-      const s: NodeState = {
-        node,
-        index,
-        pending: (pipeline._parents.get(node) as readonly Node[]).length,
-        children: [],
-        inputs: node.inputs,
-        outputs: node.outputs,
-      };
-      byNode.set(node, s);
-      return s;
-    });
-    for (const s of this.#states) {
-      for (const c of pipeline._children.get(s.node) as readonly Node[])
-        s.children.push(byNode.get(c) as NodeState);
-      for (const i of s.inputs) this.#loadCounts.set(i, (this.#loadCounts.get(i) ?? 0) + 1);
-      if (s.pending === 0) this.#ready.push(s);
-    }
+    this.#task = (node) => runNodeTask(node, env);
+    this.#start = execution.start ?? ((ctx, task, node) => ctx.run(task, node));
+    this.#slots = execution.slots;
+    const n = plan.nodes.length;
+    this.#pending = plan.parentCount.slice();
+    this.#loadCounts = plan.loadCounts.slice();
+    this.#status = new Uint8Array(n);
+    this.#timingIndex = new Int32Array(n);
+    this.#timingStart = new Float64Array(n);
+    this.#timingDuration = new Float64Array(n);
+    this.#timingOk = new Uint8Array(n);
+    this.#ready = new IntMinHeap(Math.min(n, 1024));
+    for (let i = 0; i < n; i++) if (this.#pending[i] === 0) this.#ready.push(i);
     this.#watchCancellation();
     this.#pump();
   }
 
   #watchCancellation(): void {
     const { signal, timeoutMs } = this.options;
+    if (signal === undefined && timeoutMs === undefined) return;
     let timer: NodeJS.Timeout | undefined;
     const onAbort = () => this.#cancel(false, signal?.reason);
     if (signal !== undefined) {
-      if (signal.aborted) {
-        queueMicrotask(onAbort);
-      } else signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) queueMicrotask(onAbort);
+      else signal.addEventListener('abort', onAbort, { once: true });
     }
     if (timeoutMs !== undefined) timer = setTimeout(() => this.#cancel(true, undefined), timeoutMs);
     this.#cleanup = () => {
@@ -290,89 +286,153 @@ class Scheduler {
 
   #pump(): void {
     if (this.#settled) return;
-    while (!this.#stopping && this.#inFlight.size < this.execution.slots && this.#ready.size > 0) {
-      this.#launch(this.#ready.pop() as NodeState);
-    }
-    if (this.#inFlight.size === 0 && (this.#stopping || this.#ready.size === 0)) this.#finish();
+    while (!this.#stopping && this.#inFlight < this.#slots && this.#ready.size > 0)
+      this.#launch(this.#ready.pop());
+    if (this.#inFlight === 0 && (this.#stopping || this.#ready.size === 0)) this.#finish();
   }
 
-  #launch(state: NodeState): void {
-    this.#inFlight.add(state);
+  #launch(index: number): void {
+    this.#inFlight++;
+    this.#status[index] = 1;
     // Each node is one task in its own copy of the run's context, taken now.
     const ctx = this.propagate ? this.runCtx.copy() : new Context();
     const start = performance.now();
     let completion: PromiseLike<void>;
     try {
-      completion = this.#start(() => runNodeTask(state.node, this.#env), ctx);
+      completion = this.#start(ctx, this.#task, this.#plan.nodes[index] as Node);
     } catch (error) {
       completion = Promise.reject(error);
     }
     completion.then(
-      () => this.#onDone(state, start),
-      (error: unknown) => this.#onFailed(state, start, error),
+      () => this.#onDone(index, start),
+      (error: unknown) => this.#onFailed(index, start, error),
     );
   }
 
-  async #onDone(state: NodeState, start: number): Promise<void> {
+  #onDone(index: number, start: number): void {
     if (this.#settled) return;
-    this.timings.push({
-      node: state.node.name,
-      status: 'completed',
-      startMs: start - this.t0,
-      durationMs: performance.now() - start,
-    });
+    this.#record(index, start, true);
     this.completed++;
-    this.#finished.add(state.node);
+    this.#status[index] = 2;
+    let released: void | Promise<void>;
     try {
-      await this.#release(state);
+      released = this.#release(index);
     } catch (error) {
-      this.#inFlight.delete(state);
-      this.#fail(state, error);
+      this.#inFlight--;
+      this.#fail(index, error);
       return;
     }
-    this.#inFlight.delete(state);
+    if (released === undefined) this.#scheduleChildren(index);
+    else {
+      released.then(
+        () => this.#scheduleChildren(index),
+        (error: unknown) => {
+          this.#inFlight--;
+          if (!this.#settled) this.#fail(index, error);
+        },
+      );
+    }
+  }
+
+  #scheduleChildren(index: number): void {
+    this.#inFlight--;
     if (this.#settled) return;
-    this.options.logger?.info(`Completed ${this.completed} out of ${this.#states.length} tasks`);
-    for (const c of state.children) if (--c.pending === 0) this.#ready.push(c);
+    this.options.logger?.info(`Completed ${this.completed} out of ${this.#plan.nodes.length} tasks`);
+    const { childStart, children } = this.#plan;
+    const pending = this.#pending;
+    for (let k = childStart[index] as number, end = childStart[index + 1] as number; k < end; k++) {
+      const c = children[k] as number;
+      if (--(pending[c] as number) === 0) this.#ready.push(c);
+    }
     this.#pump();
   }
 
-  #onFailed(state: NodeState, start: number, error: unknown): void {
+  #onFailed(index: number, start: number, error: unknown): void {
     if (this.#settled) return;
-    this.timings.push({
-      node: state.node.name,
-      status: 'failed',
-      startMs: start - this.t0,
-      durationMs: performance.now() - start,
-    });
-    this.#inFlight.delete(state);
-    this.#fail(state, error);
+    this.#record(index, start, false);
+    this.#status[index] = 3;
+    this.#inFlight--;
+    this.#fail(index, error);
   }
 
-  #fail(state: NodeState, error: unknown): void {
-    this.#failures.push({ state, error });
+  #record(index: number, start: number, ok: boolean): void {
+    const i = this.#recorded++;
+    this.#timingIndex[i] = index;
+    this.#timingStart[i] = start - this.t0;
+    this.#timingDuration[i] = performance.now() - start;
+    this.#timingOk[i] = ok ? 1 : 0;
+  }
+
+  /** Timings of the nodes that settled, in the order they settled. */
+  timings(): NodeTiming[] {
+    const out: NodeTiming[] = [];
+    for (let i = 0; i < this.#recorded; i++) {
+      out.push({
+        node: (this.#plan.nodes[this.#timingIndex[i] as number] as Node).name,
+        status: this.#timingOk[i] === 1 ? 'completed' : 'failed',
+        startMs: this.#timingStart[i] as number,
+        durationMs: this.#timingDuration[i] as number,
+      });
+    }
+    return out;
+  }
+
+  #fail(index: number, error: unknown): void {
+    this.#failures.push({ index, error });
     this.#stopping = true;
     this.#pump();
   }
 
-  async #release(state: NodeState): Promise<void> {
+  /** Releases what the node was the last to need; a promise only when a release is asynchronous. */
+  #release(index: number): void | Promise<void> {
+    const { inStart, inIds, outStart, outIds, names, freeInput, freeOutput } = this.#plan;
     const counts = this.#loadCounts;
-    for (const name of state.inputs) {
-      const left = (counts.get(name) as number) - 1;
-      counts.set(name, left);
-      if (left < 1 && !this.#freeInputs.has(name)) await this.catalog.release(name);
+    let pending: Promise<void>[] | undefined;
+    for (let k = inStart[index] as number, end = inStart[index + 1] as number; k < end; k++) {
+      const id = inIds[k] as number;
+      const left = --(counts[id] as number);
+      if (left < 1 && freeInput[id] === 0) {
+        const r = this.catalog._releaseNow(names[id] as string);
+        if (r !== undefined) {
+          pending ??= [];
+          pending.push(r);
+        }
+      }
     }
-    for (const name of state.outputs) {
-      if ((counts.get(name) ?? 0) < 1 && !this.#freeOutputs.has(name)) await this.catalog.release(name);
+    for (let k = outStart[index] as number, end = outStart[index + 1] as number; k < end; k++) {
+      const id = outIds[k] as number;
+      if ((counts[id] as number) < 1 && freeOutput[id] === 0) {
+        const r = this.catalog._releaseNow(names[id] as string);
+        if (r !== undefined) {
+          pending ??= [];
+          pending.push(r);
+        }
+      }
     }
+    if (pending !== undefined) return Promise.all(pending).then(() => undefined);
   }
 
-  #unfinished(): Node[] {
-    return this.#states.filter((s) => !this.#finished.has(s.node)).map((s) => s.node);
+  #nodesWith(predicate: (status: number) => boolean): Node[] {
+    const out: Node[] = [];
+    this.#status.forEach((st, i) => {
+      if (predicate(st)) out.push(this.#plan.nodes[i] as Node);
+    });
+    return out;
   }
 
   #resume(): ResumeSuggestion {
-    return suggestResume(this.pipeline, this.#unfinished(), this.catalog, this.#finished.size > 0);
+    return suggestResume(
+      this.pipeline,
+      this.#nodesWith((st) => st !== 2),
+      this.catalog,
+      this.completed > 0,
+    );
+  }
+
+  #otherFailures(): { node: string; error: unknown }[] {
+    return this.#failures
+      .slice(1)
+      .map((f) => ({ node: (this.#plan.nodes[f.index] as Node).name, error: f.error }));
   }
 
   #finish(): void {
@@ -381,21 +441,15 @@ class Scheduler {
     this.#cleanup?.();
     const first = this.#failures[0];
     if (first !== undefined) {
-      this.#reject(
-        new NodeFailedError(
-          first.state.node.name,
-          first.error,
-          this.#resume(),
-          this.#failures.slice(1).map((f) => ({ node: f.state.node.name, error: f.error })),
-        ),
-      );
+      const name = (this.#plan.nodes[first.index] as Node).name;
+      this.#reject(new NodeFailedError(name, first.error, this.#resume(), this.#otherFailures()));
       return;
     }
-    if (this.#finished.size !== this.#states.length) {
+    if (this.completed !== this.#plan.nodes.length) {
       this.#reject(
         new RunnerError(
           'ERR_UNSCHEDULABLE',
-          `Unable to schedule new tasks although some nodes have not been run: ${setRepr(this.#unfinished().map((n) => n.name))}`,
+          `Unable to schedule new tasks although some nodes have not been run: ${setRepr(this.#nodesWith((st) => st !== 2).map((n) => n.name))}`,
         ),
       );
       return;
@@ -408,20 +462,13 @@ class Scheduler {
     this.#settled = true;
     this.#stopping = true;
     this.#cleanup?.();
-    const abandonedNodes = [...this.#inFlight].map((s) => s.node.name);
+    const abandonedNodes = this.#nodesWith((st) => st === 1).map((n) => n.name);
     this.abandoned = abandonedNodes.length > 0;
     const resume = this.#resume();
     const first = this.#failures[0];
     if (first !== undefined) {
-      this.#reject(
-        new NodeFailedError(
-          first.state.node.name,
-          first.error,
-          resume,
-          this.#failures.slice(1).map((f) => ({ node: f.state.node.name, error: f.error })),
-          abandonedNodes,
-        ),
-      );
+      const name = (this.#plan.nodes[first.index] as Node).name;
+      this.#reject(new NodeFailedError(name, first.error, resume, this.#otherFailures(), abandonedNodes));
       return;
     }
     const running = abandonedNodes.length > 0 ? ` Nodes still running: ${setRepr(abandonedNodes)}.` : '';

@@ -222,6 +222,52 @@ export class DataCatalog {
     }
   }
 
+  /**
+   * @internal `load()` for runners: synchronous when the dataset's `_load` is (and `load` is not
+   * overridden), a promise otherwise.
+   */
+  _loadNow(name: string): unknown {
+    const ds = this.dataset(name);
+    if (ds.load !== BASE_LOAD)
+      return ds.load().catch((error: unknown) => Promise.reject(withName(name, error)));
+    try {
+      const result = ds._loadNow();
+      if (result instanceof Promise)
+        return result.catch((error: unknown) => Promise.reject(withName(name, error)));
+      return result;
+    } catch (error) {
+      throw withName(name, error);
+    }
+  }
+
+  /** @internal `save()` for runners, synchronous when the dataset's `_save` is. */
+  _saveNow(name: string, data: unknown): void | Promise<void> {
+    const ds = this.dataset(name);
+    if (ds.save !== BASE_SAVE)
+      return ds.save(data).catch((error: unknown) => Promise.reject(withName(name, error)));
+    try {
+      const result = ds._saveNow(data);
+      if (result instanceof Promise)
+        return result.catch((error: unknown) => Promise.reject(withName(name, error)));
+    } catch (error) {
+      throw withName(name, error);
+    }
+  }
+
+  /** @internal `release()` for runners, synchronous when the dataset's `_release` is. */
+  _releaseNow(name: string): void | Promise<void> {
+    const ds = this.dataset(name);
+    if (ds.release !== BASE_RELEASE)
+      return ds.release().catch((error: unknown) => Promise.reject(withName(name, error)));
+    try {
+      const result = ds._releaseNow();
+      if (result instanceof Promise)
+        return result.catch((error: unknown) => Promise.reject(withName(name, error)));
+    } catch (error) {
+      throw withName(name, error);
+    }
+  }
+
   /** Calls the dataset's `confirm()` method. @throws {DatasetError} when it has none. */
   async confirm(name: string): Promise<void> {
     const ds = this.dataset(name) as AbstractDataset & { confirm?: () => unknown };
@@ -313,6 +359,10 @@ export class DataCatalog {
     }
   }
 }
+
+const BASE_LOAD = AbstractDataset.prototype.load;
+const BASE_SAVE = AbstractDataset.prototype.save;
+const BASE_RELEASE = AbstractDataset.prototype.release;
 
 function notFound(name: string): DatasetNotFoundError {
   return new DatasetNotFoundError('ERR_DATASET_NOT_FOUND', `Dataset '${name}' not found in the catalog`);

@@ -1,59 +1,59 @@
 /**
- * A binary min-heap of items keyed by an integer, used for the ready queue (by topological index),
- * so that nodes start in a deterministic order at O(log n) per node.
+ * A binary min-heap of non-negative integers (node indices in topological order), used for the
+ * ready queue so that nodes start in a deterministic order at O(log n) per node.
  *
  * @module
  */
 
-/** Min-heap on `key(item)`. */
-export class MinHeap<T> {
-  readonly #items: T[] = [];
-  readonly #key: (item: T) => number;
+/** Min-heap of integers, backed by a growable Int32Array. */
+export class IntMinHeap {
+  #items: Int32Array;
+  #size = 0;
 
-  constructor(key: (item: T) => number) {
-    this.#key = key;
+  constructor(capacity = 16) {
+    this.#items = new Int32Array(Math.max(1, capacity));
   }
 
   get size(): number {
-    return this.#items.length;
+    return this.#size;
   }
 
-  push(item: T): void {
+  push(value: number): void {
+    if (this.#size === this.#items.length) {
+      const grown = new Int32Array(this.#items.length * 2);
+      grown.set(this.#items);
+      this.#items = grown;
+    }
     const a = this.#items;
-    a.push(item);
-    let i = a.length - 1;
-    const k = this.#key(item);
+    let i = this.#size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (this.#key(a[parent] as T) <= k) break;
-      a[i] = a[parent] as T;
+      const p = a[parent] as number;
+      if (p <= value) break;
+      a[i] = p;
       i = parent;
     }
-    a[i] = item;
+    a[i] = value;
   }
 
-  pop(): T | undefined {
+  /** The smallest value, removed; -1 when empty. */
+  pop(): number {
+    if (this.#size === 0) return -1;
     const a = this.#items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length === 0 || last === undefined) return top;
-    const k = this.#key(last);
+    const top = a[0] as number;
+    const last = a[--this.#size] as number;
+    const size = this.#size;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= a.length) break;
+      if (l >= size) break;
       const r = l + 1;
-      const c = r < a.length && this.#key(a[r] as T) < this.#key(a[l] as T) ? r : l;
-      if (this.#key(a[c] as T) >= k) break;
-      a[i] = a[c] as T;
+      const c = r < size && (a[r] as number) < (a[l] as number) ? r : l;
+      if ((a[c] as number) >= last) break;
+      a[i] = a[c] as number;
       i = c;
     }
-    a[i] = last;
+    if (size > 0) a[i] = last;
     return top;
-  }
-
-  /** Removes and returns every item (unordered). */
-  drain(): T[] {
-    return this.#items.splice(0);
   }
 }

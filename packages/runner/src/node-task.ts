@@ -38,7 +38,8 @@ export async function runNodeTask(node: Node, env: TaskEnv): Promise<void> {
         const h = hooks.call('beforeDatasetLoaded', { runId, node, catalog, datasetName: name });
         if (h !== undefined) await h;
       }
-      const data = await catalog.load(name);
+      let data = catalog._loadNow(name);
+      if (isThenable(data)) data = await data;
       if (env.datasetHooks) {
         const h = hooks.call('afterDatasetLoaded', { runId, node, catalog, datasetName: name, data });
         if (h !== undefined) await h;
@@ -86,7 +87,8 @@ async function saveOne(node: Node, env: TaskEnv, name: string, data: unknown): P
     const h = hooks.call('beforeDatasetSaved', { runId, node, catalog, datasetName: name, data });
     if (h !== undefined) await h;
   }
-  await catalog.save(name, data);
+  const saved = catalog._saveNow(name, data);
+  if (saved !== undefined) await saved;
   if (env.datasetHooks) {
     const h = hooks.call('afterDatasetSaved', { runId, node, catalog, datasetName: name, data });
     if (h !== undefined) await h;

@@ -11,6 +11,7 @@ import {
   type RunSetup,
   validateMaxWorkers,
 } from './abstract-runner.js';
+import type { Node } from './node.js';
 import { requiredWorkers } from './required-workers.js';
 
 /** Options of {@link ThreadRunner}. */
@@ -49,11 +50,12 @@ export class ThreadRunner extends AbstractRunner {
   protected _prepare({ pipeline }: RunSetup): Execution {
     const slots = Math.min(this.maxWorkers, requiredWorkers(pipeline));
     const executor = new AsyncExecutor({ maxWorkers: slots });
+    const submit = (task: (node: Node) => Promise<void>, node: Node) => executor.submit(task, node);
     return {
       slots,
       invoke: invokeInline,
       // Submitted from inside the node's context: the executor runs the task in a copy of it.
-      start: (task, ctx) => ctx.run(() => executor.submit(task)),
+      start: (ctx, task, node) => ctx.run(submit, task, node),
       close: (abandon) => executor.shutdown({ wait: false, cancelFutures: abandon }),
     };
   }

@@ -132,8 +132,9 @@ describe.each(RUNNERS.filter((k) => k.name !== 'SequentialRunner'))('$name: conc
       node(throwsError, 'x', 'y', { name: 'boom' }),
     ]);
     const started = Date.now();
-    const err = await failure(kind.make().run(p, new DataCatalog({ x: 1 }), { timeoutMs: 300 }));
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Generous: the failing node must fail first, even on a loaded machine with a cold worker.
+    const err = await failure(kind.make().run(p, new DataCatalog({ x: 1 }), { timeoutMs: 2_000 }));
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(err).toBeInstanceOf(NodeFailedError);
     expect(err.node).toBe('boom');
     expect(err.abandonedNodes).toEqual(['hang']);

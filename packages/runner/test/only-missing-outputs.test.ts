@@ -29,12 +29,10 @@ describe.each(RUNNERS)('$name: onlyMissingOutputs (Kedro checklist 45-54)', (kin
     const log: string[] = [];
     const { lines, logger: l } = logger();
     const catalog = new DataCatalog({ a: 1, b: persistent(log, 'b') });
-    const out = await kind
-      .make()
-      .run(pipeline([node(identity, 'a', 'b', { name: 'n1' })]), catalog, {
-        onlyMissingOutputs: true,
-        logger: l,
-      });
+    const out = await kind.make().run(pipeline([node(identity, 'a', 'b', { name: 'n1' })]), catalog, {
+      onlyMissingOutputs: true,
+      logger: l,
+    });
     expect(out).toEqual({ b: 1 });
     expect(lines).toContain('Running 1 out of 1 nodes');
   });
