@@ -63,9 +63,10 @@ function positiveInt(value: string): number {
 export function buildProgram(nodeNames: readonly string[], appDir: string): Command {
   const program = new Command('weft-demo')
     .description(
-      'Runs a spaceflights-style pipeline (synthetic data → cleaning → model-input table → split →\n' +
-        'two regressions → metrics → JSON report). Every node logs through getRunLogger(), and each\n' +
-        'console line names its flow run and task run, on every runner, worker threads included.',
+      'Runs a spaceflights-style pipeline (synthetic data, cleaning, model-input table, split, two ' +
+        'regressions, metrics, JSON report). Every node logs through getRunLogger(), and each console ' +
+        'line names its flow run and task run, on every runner, worker threads included. Writes an ' +
+        'HTML run report (graph, statuses, durations, each node’s logs).',
     )
     .addOption(
       new Option(

@@ -195,6 +195,68 @@ export interface CrossValidation {
 }
 
 /**
+ * Assigns each of `n` rows to one of `folds` folds, from a seeded shuffle (the same on every run).
+ *
+ * @throws {ModelFitError} unless `folds` is an integer in [2, n].
+ */
+export function foldAssignments(n: number, folds: number, seed: string): number[] {
+  if (!Number.isInteger(folds) || folds < 2 || folds > n) {
+    throw new ModelFitError(
+      `Cannot cross-validate ridge_regression: folds must be an integer in [2, ${n}], got ${folds}`,
+    );
+  }
+  const order = new Prng(seed).shuffle(Array.from({ length: n }, (_, i) => i));
+  const foldOf = new Array<number>(n);
+  order.forEach((row, position) => {
+    foldOf[row] = position % folds;
+  });
+  return foldOf;
+}
+
+/** Validation RMSE of a ridge fit on every fold but `fold`, scored on `fold`. */
+export function foldValidationRmse(
+  X: readonly (readonly number[])[],
+  y: readonly number[],
+  features: readonly string[],
+  alpha: number,
+  foldOf: readonly number[],
+  fold: number,
+): number {
+  const trainX: (readonly number[])[] = [];
+  const trainY: number[] = [];
+  const validX: (readonly number[])[] = [];
+  const validY: number[] = [];
+  for (let i = 0; i < X.length; i++) {
+    if (foldOf[i] === fold) {
+      validX.push(X[i] as readonly number[]);
+      validY.push(y[i] as number);
+    } else {
+      trainX.push(X[i] as readonly number[]);
+      trainY.push(y[i] as number);
+    }
+  }
+  const model = fitLinearModel(trainX, trainY, features, { name: 'ridge_regression', alpha });
+  return regressionMetrics(validY, predict(model, validX)).rmse;
+}
+
+/**
+ * The cross-validation result from per-fold scores: `foldRmse[a][f]` is the validation RMSE of
+ * `alphas[a]` on fold `f`. Ties go to the first (smallest listed) alpha.
+ */
+export function summarizeCrossValidation(
+  alphas: readonly number[],
+  foldRmse: readonly (readonly number[])[],
+): CrossValidation {
+  const scores = alphas.map((alpha, a) => {
+    const row = foldRmse[a] ?? [];
+    return { alpha, rmse: row.reduce((s, v) => s + v, 0) / row.length };
+  });
+  let best = scores[0] as { alpha: number; rmse: number };
+  for (const s of scores) if (s.rmse < best.rmse) best = s;
+  return { bestAlpha: best.alpha, scores };
+}
+
+/**
  * Picks the ridge penalty by k-fold cross-validation (folds from a seeded shuffle, so the choice is
  * the same on every run).
  */
@@ -207,40 +269,11 @@ export function crossValidateAlpha(
   seed: string,
 ): CrossValidation {
   if (alphas.length === 0) throw new ModelFitError('Cannot cross-validate ridge_regression: no alphas given');
-  if (!Number.isInteger(folds) || folds < 2 || folds > X.length) {
-    throw new ModelFitError(
-      `Cannot cross-validate ridge_regression: folds must be an integer in [2, ${X.length}], got ${folds}`,
-    );
-  }
-  const order = new Prng(seed).shuffle(X.map((_, i) => i));
-  const foldOf = new Array<number>(X.length);
-  order.forEach((row, position) => {
-    foldOf[row] = position % folds;
-  });
-  const scores = alphas.map((alpha) => {
-    let total = 0;
-    for (let f = 0; f < folds; f++) {
-      const trainX: (readonly number[])[] = [];
-      const trainY: number[] = [];
-      const validX: (readonly number[])[] = [];
-      const validY: number[] = [];
-      for (let i = 0; i < X.length; i++) {
-        if (foldOf[i] === f) {
-          validX.push(X[i] as readonly number[]);
-          validY.push(y[i] as number);
-        } else {
-          trainX.push(X[i] as readonly number[]);
-          trainY.push(y[i] as number);
-        }
-      }
-      const model = fitLinearModel(trainX, trainY, features, { name: 'ridge_regression', alpha });
-      total += regressionMetrics(validY, predict(model, validX)).rmse;
-    }
-    return { alpha, rmse: total / folds };
-  });
-  let best = scores[0] as { alpha: number; rmse: number };
-  for (const s of scores) if (s.rmse < best.rmse) best = s;
-  return { bestAlpha: best.alpha, scores };
+  const foldOf = foldAssignments(X.length, folds, seed);
+  const foldRmse = alphas.map((alpha) =>
+    Array.from({ length: folds }, (_, f) => foldValidationRmse(X, y, features, alpha, foldOf, f)),
+  );
+  return summarizeCrossValidation(alphas, foldRmse);
 }
 
 /** Solves `A x = b` for a symmetric positive-definite `A` (Cholesky, `A = L Lᵀ`). */

@@ -11,6 +11,8 @@ import type { DatasetRecord, LogLine, NodeRunRecord, RunRecord } from './run-rec
 
 /** Width of one character of the monospace label font (12 px DejaVu Sans Mono / ui-monospace). */
 const CHAR_WIDTH = 7.3;
+/** Average width of one character of the 10.5 px sans-serif meta line. */
+const META_CHAR_WIDTH = 6.2;
 const NODE_HEIGHT = 46;
 const DATASET_HEIGHT = 26;
 
@@ -62,7 +64,11 @@ export function layoutPipeline(
     { kind: 'node' | 'dataset'; name: string; width: number; height: number }
   >();
   for (const n of nodes) {
-    const width = Math.max(150, Math.ceil(n.name.length * CHAR_WIDTH) + 40);
+    const metaChars = nodeMeta(n).length + `${n.logs.length} logs`.length + 3;
+    const width = Math.max(
+      150,
+      Math.ceil(Math.max(n.name.length * CHAR_WIDTH, metaChars * META_CHAR_WIDTH)) + 36,
+    );
     boxSize.set(`node:${n.name}`, { kind: 'node', name: n.name, width, height: NODE_HEIGHT });
   }
   for (const d of datasets) {
@@ -127,6 +133,14 @@ const STATUS_ICON: Readonly<Record<string, string>> = {
   'not-run': '○',
 };
 
+/** The second line of a node box: `✓ completed · 12 ms · worker 2`. */
+function nodeMeta(n: NodeRunRecord): string {
+  const meta = [STATUS_ICON[n.status] ?? '', n.status === 'not-run' ? 'not run' : n.status];
+  if (n.durationMs !== undefined) meta.push(`· ${formatDuration(n.durationMs)}`);
+  if (n.thread !== undefined) meta.push(`· ${n.thread}`);
+  return meta.join(' ');
+}
+
 /** A smooth SVG path through dagre's edge points. */
 function edgePath(points: readonly { x: number; y: number }[]): string {
   if (points.length === 0) return '';
@@ -179,16 +193,13 @@ function renderSvg(record: RunRecord, layout: GraphLayout): string {
       );
     } else {
       const n = nodesByName.get(b.name) as NodeRunRecord;
-      const meta = [STATUS_ICON[n.status] ?? '', n.status === 'not-run' ? 'not run' : n.status];
-      if (n.durationMs !== undefined) meta.push(`· ${formatDuration(n.durationMs)}`);
-      if (n.thread !== undefined) meta.push(`· ${n.thread}`);
       parts.push(
         `<g class="node status-${n.status}" data-node="${escapeHtml(n.name)}" tabindex="0" role="button" aria-label="${escapeHtml(`${n.name}: ${n.status}`)}" transform="translate(${left.toFixed(1)},${top.toFixed(1)})">`,
         `<rect class="box" width="${b.width}" height="${b.height}" rx="9"/>`,
         `<rect class="bar" width="6" height="${b.height}" rx="3"/>`,
         `<text class="label" x="18" y="19">${escapeHtml(n.name)}</text>`,
-        `<text class="meta" x="18" y="35">${escapeHtml(meta.join(' '))}</text>`,
-        `<text class="count" x="${b.width - 10}" y="19" text-anchor="end">${n.logs.length} log${n.logs.length === 1 ? '' : 's'}</text>`,
+        `<text class="meta" x="18" y="35">${escapeHtml(nodeMeta(n))}</text>`,
+        `<text class="count" x="${b.width - 10}" y="35" text-anchor="end">${n.logs.length} log${n.logs.length === 1 ? '' : 's'}</text>`,
         '</g>',
       );
     }
@@ -376,6 +387,7 @@ aside{display:flex;flex-direction:column;max-height:calc(100vh - 150px);position
 .logs .ts{color:#64748b;margin-right:8px}.logs .lv{display:inline-block;width:58px;font-weight:700}
 .logs .INFO .lv{color:#38bdf8}.logs .WARNING .lv{color:#fbbf24}.logs .ERROR .lv,.logs .CRITICAL .lv{color:#f87171}.logs .DEBUG .lv{color:#94a3b8}
 .logs .empty{color:#94a3b8;font-style:italic}
+.toggle{display:block;margin:0 0 6px;font-size:12px;color:var(--muted);cursor:pointer}.toggle input{vertical-align:-2px;margin:0 6px 0 0}
 .err{white-space:pre-wrap;font:12px/1.45 var(--mono);background:var(--bad-bg);border:1px solid #fecaca;color:#7f1d1d;border-radius:8px;padding:8px 10px}
 .muted{color:var(--muted)}
 .table-pane{margin:0 24px 24px;overflow:auto}
@@ -399,9 +411,17 @@ const SCRIPT = `
   var tip = document.getElementById('tooltip');
   function esc(s){return String(s).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
   function time(us){var d=new Date(Math.floor(us/1000));return d.toISOString().slice(11,23);}
+  var showDebug=false;
   function logList(logs){
     if(!logs.length) return '<ul class="logs"><li class="empty">no log lines</li></ul>';
-    return '<ul class="logs">'+logs.map(function(l){return '<li class="'+esc(l.l)+'"><span class="ts">'+time(l.t)+'</span><span class="lv">'+esc(l.l)+'</span>'+esc(l.m)+'</li>';}).join('')+'</ul>';
+    var debug=logs.filter(function(l){return l.l==='DEBUG';}).length;
+    var shown=showDebug?logs:logs.filter(function(l){return l.l!=='DEBUG';});
+    var toggle=debug?'<label class="toggle"><input type="checkbox" id="show-debug"'+(showDebug?' checked':'')+'> show '+debug+' DEBUG line'+(debug===1?'':'s')+'</label>':'';
+    return toggle+'<ul class="logs">'+(shown.length?shown.map(function(l){return '<li class="'+esc(l.l)+'"><span class="ts">'+time(l.t)+'</span><span class="lv">'+esc(l.l)+'</span>'+esc(l.m)+'</li>';}).join(''):'<li class="empty">only DEBUG lines</li>')+'</ul>';
+  }
+  function wireToggle(rerender){
+    var box=document.getElementById('show-debug');
+    if(box) box.addEventListener('change',function(){showDebug=box.checked;rerender();});
   }
   function pills(xs){return xs.length?xs.map(function(x){return '<span class="pill">'+esc(x)+'</span>';}).join(''):'<span class="muted">none</span>';}
   function showRun(){
@@ -411,6 +431,7 @@ const SCRIPT = `
       (r.error?'<h3>Error</h3><div class="err">'+esc(r.error)+(r.resumeHint?'\\n\\nResume with: '+esc(r.resumeHint):'')+'</div>':'')+
       '<p class="muted">Click a node in the graph (or a row of the table) to see its task run and its logs.</p>'+
       '<h3>Flow run logs</h3>'+logList(r.flowLogs);
+    wireToggle(showRun);
   }
   function select(name){
     var n=data.nodes[name]; if(!n) return;
@@ -427,6 +448,7 @@ const SCRIPT = `
       '<h3>Logs ('+n.logs.length+')</h3>'+logList(n.logs)+
       '<p><a href="#" id="back">← run overview</a></p>';
     document.getElementById('back').addEventListener('click',function(ev){ev.preventDefault();clear();});
+    wireToggle(function(){select(name);});
   }
   function clear(){
     document.querySelectorAll('.selected').forEach(function(e){e.classList.remove('selected');});

@@ -83,6 +83,17 @@ export interface ModelOptions {
   readonly cv_folds: number;
 }
 
+/** How `train_ridge_regression` runs its cross-validation fits (`params:cv_executor`). */
+export interface CvExecutorOptions {
+  /** Fits in flight at once on the node's AsyncExecutor. */
+  readonly max_workers: number;
+  /** Whether the fits run in a copy of the node's context (false with `--no-context`). */
+  readonly propagate_context: boolean;
+}
+
+/** The default: four fits at once, context propagated. */
+export const DEFAULT_CV_EXECUTOR: CvExecutorOptions = { max_workers: 4, propagate_context: true };
+
 /** The default modelling parameters. */
 export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   test_size: 0.2,
@@ -353,6 +364,11 @@ export function trainLinear(train: FeatureSet): LinearModel {
   return fitLinearModel(train.X, train.y, train.features, { name: 'linear_regression' });
 }
 
+/** Seed of the cross-validation folds. */
+export function cvSeed(options: ModelOptions): string {
+  return `${options.random_state}/cv`;
+}
+
 /** Picks the ridge penalty by cross-validation, then fits on the whole training set. */
 export function trainRidge(
   train: FeatureSet,
@@ -364,7 +380,7 @@ export function trainRidge(
     train.features,
     options.alphas,
     options.cv_folds,
-    `${options.random_state}/cv`,
+    cvSeed(options),
   );
   const model = fitLinearModel(train.X, train.y, train.features, {
     name: 'ridge_regression',

@@ -24,6 +24,7 @@ export function renderSummaryTable(record: RunRecord, colour = false): string {
     head: ['Node', 'Status', 'Runner thread', 'Duration', 'Task run'],
     colAligns: ['left', 'left', 'left', 'right', 'left'],
     style: { head: colour ? ['bold'] : [], border: colour ? ['gray'] : [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const n of record.nodes) {
     const status = n.status === 'not-run' ? 'not run' : n.status;

@@ -1,0 +1,20 @@
+/**
+ * The demo's own context variables, set before a run and read inside nodes: plain user
+ * ContextVars, unrelated to Prefect, that follow the work like the run context does (into worker
+ * threads too, because they are declared `propagate: true`).
+ *
+ * @module
+ */
+import { isMainThread, threadId } from 'node:worker_threads';
+import { ContextVar } from '@weft/contextvars';
+
+/** The tenant the run is for (a request-scoped value, as a web service would set it). */
+export const tenantVar = new ContextVar<string>('demo.tenant', { propagate: true });
+
+/** Name of a node that should fail on purpose (`--fail-at`). */
+export const failAtVar = new ContextVar<string | null>('demo.fail_at', { default: null, propagate: true });
+
+/** `main` on the main thread, `worker <threadId>` in a worker thread. */
+export function threadLabel(): string {
+  return isMainThread ? 'main' : `worker ${threadId}`;
+}

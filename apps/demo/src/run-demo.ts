@@ -1,0 +1,447 @@
+/**
+ * One run of the demo, end to end: raw data on first run, the filtered pipeline on the chosen
+ * runner with the Prefect hooks (embedded or against a server), progress on the terminal, the
+ * summary table, the HTML run report, and a plain explanation when something fails.
+ *
+ * @module
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import {
+  ConsoleSink,
+  ensureLogReceiver,
+  flowRunLogger,
+  flowRunVar,
+  formatConsoleRecord,
+  type LogRecord,
+  type LogSink,
+  PrefectClient,
+  prefectHooks,
+  taskRunVar,
+} from '@weft/prefect-bridge';
+import {
+  type AbstractRunner,
+  type Hooks,
+  NodeFailedError,
+  ParallelRunner,
+  type Pipeline,
+  PipelineError,
+  type RunReport,
+  SequentialRunner,
+  ThreadRunner,
+} from '@weft/runner';
+import type { DemoOptions } from './cli.js';
+import { failAtVar, tenantVar } from './demo-context.js';
+import { NODES_MODULE, NOT_SET, type SpaceflightsReport } from './nodes.js';
+import { createCatalog, createPipeline, describeDatasets, PIPELINE_NAME } from './pipeline.js';
+import { createProgress, type Progress } from './progress.js';
+import { ensureRawData } from './raw-data.js';
+import { generateRunName } from './run-names.js';
+import type { LogLine, NodeRunRecord, RunRecord } from './run-record.js';
+import { formatDuration, renderRunReport } from './run-report.js';
+import { DEFAULT_CV_EXECUTOR, DEFAULT_MODEL_OPTIONS } from './spaceflights.js';
+import { renderSummaryTable } from './summary-table.js';
+
+/** Where the demo writes. */
+export interface DemoIO {
+  /** Summary table, metrics, report path. Default `process.stdout`. */
+  readonly stdout?: { write(text: string): unknown; readonly isTTY?: boolean };
+  /** Log lines and progress (Prefect writes its console logs to stderr). Default `process.stderr`. */
+  readonly stderr?: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  /** Folder that relative paths in messages are shown against; default the working directory. */
+  readonly cwd?: string;
+}
+
+/** What a run gave. */
+export interface DemoResult {
+  /** 0 on success, 1 when the run failed, 2 for a usage problem. */
+  readonly exitCode: number;
+  /** The run as the summary table and the report show it. */
+  readonly record: RunRecord | undefined;
+  /** The JSON report the pipeline produced (when `build_report` ran). */
+  readonly report: SpaceflightsReport | undefined;
+  /** Where the HTML run report was written. */
+  readonly reportPath: string | undefined;
+  /** Every log record of the run (DEBUG included). */
+  readonly records: readonly LogRecord[];
+  /** The run's error, if it failed. */
+  readonly error: unknown;
+}
+
+/** Keeps every record of the run, for the summary table and the run report. */
+class CollectorSink implements LogSink {
+  readonly level = 0;
+  readonly records: LogRecord[] = [];
+  write(record: LogRecord): void {
+    this.records.push(record);
+  }
+}
+
+/** The demo's own hooks: progress events, node ↔ task run, timings and the run report. */
+class DemoTracker implements Hooks {
+  readonly #progress: Progress;
+  readonly #record: RunRecord;
+  readonly #byName: Map<string, NodeRunRecord>;
+  readonly #pendingSaves = new Map<string, number>();
+  readonly #started = new Map<string, number>();
+  report: RunReport | undefined;
+
+  constructor(progress: Progress, record: RunRecord) {
+    this.#progress = progress;
+    this.#record = record;
+    this.#byName = new Map(record.nodes.map((n) => [n.name, n]));
+  }
+
+  beforePipelineRun(): void {
+    const flowRun = flowRunVar.get(undefined);
+    if (flowRun !== undefined) {
+      this.#record.flowRunId = flowRun.id;
+      this.#record.flowRunName = flowRun.name;
+    }
+  }
+
+  beforeDatasetLoaded({ node }: { node: { name: string; outputs: readonly string[] } }): void {
+    this.#start(node);
+  }
+
+  beforeNodeRun({ node }: { node: { name: string; outputs: readonly string[] } }): void {
+    this.#start(node);
+    const n = this.#byName.get(node.name);
+    // The Prefect hooks (earlier in the list) bound the node's task run in this, the node's context.
+    const taskRun = taskRunVar.get(undefined);
+    if (n !== undefined && taskRun !== undefined) {
+      n.taskRunId = taskRun.id;
+      n.taskRunName = taskRun.name;
+    }
+  }
+
+  /** The node's task starts with its first load (or with beforeNodeRun when it has no inputs). */
+  #start(node: { name: string; outputs: readonly string[] }): void {
+    const n = this.#byName.get(node.name);
+    if (n === undefined || n.status === 'running') return;
+    n.status = 'running';
+    n.startedAt = Date.now();
+    this.#started.set(node.name, performance.now());
+    this.#pendingSaves.set(node.name, node.outputs.length);
+    this.#progress.nodeStarted(node.name);
+  }
+
+  afterNodeRun({ node }: { node: { name: string; outputs: readonly string[] } }): void {
+    if (node.outputs.length === 0) this.#finish(node.name, 'completed');
+  }
+
+  afterDatasetSaved({ node }: { node: { name: string } }): void {
+    const left = (this.#pendingSaves.get(node.name) ?? 0) - 1;
+    this.#pendingSaves.set(node.name, left);
+    if (left === 0) this.#finish(node.name, 'completed');
+  }
+
+  onNodeError({ node, error }: { node: { name: string }; error: unknown }): void {
+    const n = this.#byName.get(node.name);
+    if (n !== undefined) n.error = describeError(error);
+    this.#finish(node.name, 'failed');
+  }
+
+  afterPipelineRun({ report }: { report: RunReport }): void {
+    this.report = report;
+  }
+
+  onPipelineError({ report }: { report: RunReport }): void {
+    this.report = report;
+  }
+
+  #finish(name: string, status: 'completed' | 'failed'): void {
+    const n = this.#byName.get(name);
+    if (n === undefined || (n.status !== 'running' && status === 'completed')) return;
+    n.status = status;
+    const started = this.#started.get(name);
+    n.durationMs = started === undefined ? undefined : performance.now() - started;
+    this.#progress.nodeFinished(name, status, n.durationMs);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function toLine(record: LogRecord): LogLine {
+  return {
+    timestamp: record.timestamp,
+    level: record.level,
+    message: record.message,
+    formatted: formatConsoleRecord(record),
+  };
+}
+
+function createRunner(options: DemoOptions): AbstractRunner {
+  const maxWorkers = options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers };
+  switch (options.runner) {
+    case 'sequential':
+      return new SequentialRunner();
+    case 'thread':
+      return new ThreadRunner(maxWorkers);
+    case 'parallel':
+      return new ParallelRunner({ module: NODES_MODULE, ...maxWorkers });
+  }
+}
+
+/** The cause chain of an error, outermost first. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (
+    let e: unknown = error;
+    e !== undefined && e !== null && !chain.includes(e);
+    e = (e as { cause?: unknown }).cause
+  ) {
+    chain.push(e);
+  }
+  return chain;
+}
+
+/**
+ * What a failure means, in words: for `--no-context`, why the node could not log (or read the
+ * tenant); otherwise the error and where to resume.
+ */
+export function explainFailure(error: unknown, options: DemoOptions): string {
+  const chain = causes(error);
+  const missing = chain.find((e) => (e as { name?: unknown })?.name === 'MissingContextError') as
+    | Error
+    | undefined;
+  const lookup = chain.find((e) => (e as { name?: unknown })?.name === 'LookupError') as Error | undefined;
+  const node = error instanceof NodeFailedError ? error.node : undefined;
+  const lines: string[] = [];
+  if (missing !== undefined) {
+    lines.push(
+      `getRunLogger() raised MissingContextError in node '${node ?? '?'}': ${missing.message}`,
+      '',
+      'What breaks with context propagation off (--no-context):',
+      `  - work a node hands to an executor runs in an empty context: the cross-validation fits of`,
+      `    train_ridge_regression could not tell which flow run and task run their log lines belong`,
+      `    to, so getRunLogger() refused to guess. This is Prefect's get_run_logger() inside a`,
+      `    ThreadPoolExecutor (PrefectHQ/prefect#8652) and Kedro nodes running outside the caller's`,
+      `    context (kedro-org/kedro#4515);`,
+      `  - values set before the run do not reach the nodes: the tenant shows as '${NOT_SET}'.`,
+      "The nodes' own lines still named their task run: the Prefect hooks bind it inside each node's",
+      "own context. Run again without --no-context: the fits log under their node's task run and the",
+      'tenant reaches every node, on every runner, worker threads included.',
+    );
+  } else if (lookup !== undefined) {
+    lines.push(
+      `Node '${node ?? '?'}' could not read a context variable: ${lookup.message}`,
+      '',
+      'Without context propagation (--no-context) the values set before the run (here the tenant) do not',
+      'reach the nodes. Run again without --no-context.',
+    );
+  } else if (error instanceof NodeFailedError) {
+    const cause =
+      error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : String(error.cause);
+    lines.push(`Run failed in node '${error.node}': ${cause}`);
+  } else {
+    lines.push(`Run failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  }
+  if (error instanceof NodeFailedError && options.context) {
+    if (error.resume.fromNodes.length > 0) {
+      const from = `--from-nodes "${error.resume.fromNodes.join(',')}"`;
+      lines.push(
+        `${error.resume.remaining} nodes did not run; outputs already saved are kept. To resume, add ${from} to the command:`,
+        `  npx pnpm@10.34.9 demo -- ${from}`,
+      );
+    } else {
+      lines.push('No node finished: repeat the command to try again.');
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the demo once. Never throws for a failed pipeline: the result says what happened. */
+export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<DemoResult> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const cwd = io.cwd ?? process.cwd();
+  const colour = stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  const show = (path: string) => relative(cwd, path) || '.';
+
+  let pipeline: Pipeline;
+  try {
+    const full = createPipeline();
+    const any = options.fromNodes.length + options.toNodes.length + options.tags.length > 0;
+    pipeline = any
+      ? full.filter({
+          ...(options.fromNodes.length > 0 ? { fromNodes: options.fromNodes } : {}),
+          ...(options.toNodes.length > 0 ? { toNodes: options.toNodes } : {}),
+          ...(options.tags.length > 0 ? { tags: options.tags } : {}),
+        })
+      : full;
+  } catch (error) {
+    if (error instanceof PipelineError) {
+      stderr.write(`error: ${error.message}\n`);
+      return { exitCode: 2, record: undefined, report: undefined, reportPath: undefined, records: [], error };
+    }
+    throw error;
+  }
+
+  const raw = await ensureRawData(options.dataDir);
+  if (raw.generated && raw.rows !== undefined) {
+    stderr.write(
+      `First run: generated synthetic input data in ${show(options.dataDir)}/01_raw (${raw.rows.companies} companies, ${raw.rows.shuttles} shuttles, ${raw.rows.reviews} reviews)\n`,
+    );
+  }
+
+  const record: RunRecord = {
+    pipeline: PIPELINE_NAME,
+    runId: crypto.randomUUID(),
+    reportedTo: options.prefect ? (process.env.PREFECT_API_URL ?? '') : 'local (embedded, no server)',
+    runner: options.runner,
+    ...(options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }),
+    propagateContext: options.context,
+    userContext: { tenant: options.tenant },
+    status: 'running',
+    startedAt: Date.now(),
+    nodes: pipeline.nodes.map((n) => ({
+      name: n.name,
+      inputs: n.inputs,
+      outputs: n.outputs,
+      tags: [...n.tags].sort(),
+      status: 'not-run',
+      logs: [],
+    })),
+    datasets: describeDatasets(pipeline, show(options.dataDir)),
+    flowLogs: [],
+  };
+
+  const progress = createProgress({
+    stream: stderr,
+    ...(options.live === undefined ? {} : { live: options.live }),
+    title: `${PIPELINE_NAME} · ${options.runner} runner`,
+  });
+  const flowRunName = generateRunName();
+  const collector = new CollectorSink();
+  const consoleSink = new ConsoleSink({ stream: { write: (text: string) => progress.log(text) } });
+  const tracker = new DemoTracker(progress, record);
+  const client = options.prefect ? new PrefectClient() : null;
+  const hooks: Hooks[] = [
+    prefectHooks({
+      client,
+      sinks: [consoleSink, collector],
+      flowName: PIPELINE_NAME,
+      flowRunName: () => flowRunName,
+    }),
+    tracker,
+  ];
+  // Start receiving records from worker threads before any worker exists.
+  ensureLogReceiver();
+  const runner = createRunner(options);
+  // --no-context turns propagation off everywhere the demo controls it: the runner, and the
+  // executor train_ridge_regression hands its cross-validation fits to.
+  const catalog = createCatalog(options.dataDir, DEFAULT_MODEL_OPTIONS, {
+    ...DEFAULT_CV_EXECUTOR,
+    propagate_context: options.context,
+  });
+  const started = performance.now();
+  let outputs: Record<string, unknown> | undefined;
+  let error: unknown;
+  progress.start(pipeline.nodes.length);
+  try {
+    outputs = await tenantVar.run(options.tenant, () =>
+      failAtVar.run(options.failAt ?? null, () =>
+        runner.run(pipeline, catalog, {
+          hooks,
+          runId: record.runId,
+          onlyMissingOutputs: options.onlyMissing,
+          propagateContext: options.context,
+          logger: {
+            // "Completed 3 out of 11 tasks" is what the progress display shows; the rest is logged
+            info: (message) => {
+              if (!/^Completed \d+ out of \d+ tasks$/.test(message)) runnerLog(record, 20, message);
+            },
+            warn: (message) => runnerLog(record, 30, message),
+          },
+        }),
+      ),
+    );
+  } catch (e) {
+    error = e;
+  } finally {
+    progress.stop();
+    if (runner instanceof ParallelRunner) await runner.close();
+  }
+  record.durationMs = performance.now() - started;
+  record.status = error === undefined ? 'completed' : 'failed';
+
+  // Logs: per node (by task run), the rest are flow-level.
+  const byTaskRun = new Map(record.nodes.filter((n) => n.taskRunId).map((n) => [n.taskRunId as string, n]));
+  for (const r of collector.records) {
+    const node = r.taskRunId === null ? undefined : byTaskRun.get(r.taskRunId);
+    if (node === undefined) {
+      record.flowLogs.push(toLine(r));
+      continue;
+    }
+    node.logs.push(toLine(r));
+    if (node.thread === undefined && typeof r.extra.thread === 'string') node.thread = r.extra.thread;
+  }
+  const report = tracker.report;
+  if (report !== undefined) {
+    const skipped = new Set(report.skippedNodes);
+    for (const n of record.nodes) if (skipped.has(n.name)) n.status = 'skipped';
+    for (const t of report.nodes) {
+      const n = record.nodes.find((x) => x.name === t.node);
+      if (n !== undefined) {
+        n.status = t.status;
+        n.durationMs = t.durationMs;
+      }
+    }
+  }
+  for (const n of record.nodes) if (n.status === 'running') n.status = 'not-run';
+  if (error !== undefined) {
+    record.error =
+      error instanceof NodeFailedError
+        ? `Node '${error.node}' failed: ${describeError(error.cause)}`
+        : describeError(error);
+    if (error instanceof NodeFailedError && error.resume.fromNodes.length > 0) {
+      record.resumeHint = `--from-nodes "${error.resume.fromNodes.join(',')}"`;
+    }
+  }
+
+  const reportPath = options.reportPath;
+  await mkdir(dirname(reportPath), { recursive: true });
+  await writeFile(reportPath, renderRunReport(record));
+
+  stdout.write(`\n${renderSummaryTable(record, colour)}\n`);
+  const jsonReport = outputs?.report as SpaceflightsReport | undefined;
+  if (jsonReport !== undefined) {
+    for (const [name, m] of Object.entries(jsonReport.models)) {
+      stdout.write(
+        `${name.padEnd(18)} R²=${m.r2.toFixed(4)}  MAE=${m.mae.toFixed(1)}  RMSE=${m.rmse.toFixed(1)}  (${m.n} test rows)\n`,
+      );
+    }
+    stdout.write(
+      `best model: ${jsonReport.best_model} · JSON report: ${show(`${options.dataDir}/08_reporting/report.json`)}\n`,
+    );
+  }
+  const skippedCount = record.nodes.filter((n) => n.status === 'skipped').length;
+  stdout.write(
+    `${record.status === 'completed' ? 'Completed' : 'FAILED'}: ${record.nodes.filter((n) => n.status === 'completed').length} of ${record.nodes.length} nodes ran${skippedCount ? `, ${skippedCount} skipped (outputs exist)` : ''} in ${formatDuration(record.durationMs)} on the ${options.runner} runner` +
+      `${record.flowRunName ? ` · flow run '${record.flowRunName}'` : ''}\n`,
+  );
+  stdout.write(`Run report: ${show(reportPath)} (open it in a browser: graph, statuses, each node's logs)\n`);
+  if (error !== undefined) stderr.write(`\n${explainFailure(error, options)}`);
+  return {
+    exitCode: error === undefined ? 0 : 1,
+    record,
+    report: jsonReport,
+    reportPath,
+    records: collector.records,
+    error,
+  };
+}
+
+/** Runner lines (skips, resume hint, completion) go to the flow-run logger, so they look like the rest. */
+function runnerLog(record: RunRecord, level: number, message: string): void {
+  if (record.flowRunId === undefined) return;
+  flowRunLogger({
+    id: record.flowRunId,
+    name: record.flowRunName ?? PIPELINE_NAME,
+    flowName: PIPELINE_NAME,
+  }).log(level, message);
+}
