@@ -1,0 +1,59 @@
+/**
+ * `@weft/release-check`: packs every public package of the workspace with pnpm and proves each
+ * tarball is releasable: real versions instead of `workspace:` ranges, no workspace-only export
+ * condition, publint clean, and installable, importable and type-checkable by a consumer that has
+ * nothing but the tarballs.
+ *
+ * @packageDocumentation
+ */
+export { type BuildOptions, buildPackages, staleOutputs } from './build.js';
+export {
+  BLOCKED_REGISTRY,
+  CONSUMER_COMPILER_OPTIONS,
+  copyConsumerFixtures,
+  entryPoints,
+  exportParitySource,
+  importInstalled,
+  installTarballs,
+  packageNameOf,
+  type RuntimeExports,
+  runSmokeScript,
+  typecheckConsumer,
+  unscopedName,
+} from './consumer.js';
+export {
+  CommandFailedError,
+  ConsumerCheckError,
+  PackedPackageError,
+  PublintError,
+  ReleaseCheckError,
+  type ReleaseCheckErrorCode,
+  WorkspaceError,
+} from './errors.js';
+export { type LintReport, lintTarball } from './lint.js';
+export {
+  checkPackedPackage,
+  expectedPublishedRange,
+  exportTargets,
+  type PackedContents,
+  SOURCE_CONDITION,
+  withoutCondition,
+} from './manifest-checks.js';
+export { type PackedTarball, packPackages, readTarball } from './pack.js';
+export {
+  type PackedSummary,
+  type ReleaseCheckOptions,
+  type ReleaseReport,
+  runReleaseCheck,
+} from './release-check.js';
+export { type CommandOutput, isolatedEnv, type RunCommandOptions, runCommand } from './run-command.js';
+export {
+  findWorkspaceRoot,
+  listPublicPackages,
+  type PackageManifest,
+  type PublicPackage,
+  pnpmCommand,
+  readManifest,
+  rootDevDependencyVersion,
+  tscPath,
+} from './workspace.js';
