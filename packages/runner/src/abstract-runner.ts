@@ -33,6 +33,10 @@ import type { NodeTiming, RunOptions, RunOutcome, RunReport, RunResult } from '.
 /** Per-run state a runner sees when it prepares execution. */
 export interface RunSetup {
   readonly pipeline: Pipeline;
+  /** The catalog given to `run()` (remote runners check or register datasets in it before the run). */
+  readonly catalog: DataCatalog;
+  /** The run id (`RunOptions.runId` or the generated one), as the hooks receive it. */
+  readonly runId: string;
   readonly options: RunOptions;
   readonly propagateContext: boolean;
 }
@@ -48,8 +52,11 @@ export interface Execution {
    * completion. Default: `ctx.run(task, node)`.
    */
   readonly start?: (ctx: Context, task: (node: Node) => Promise<void>, node: Node) => PromiseLike<void>;
-  /** Releases resources; `abandon` is true when the run was cancelled with nodes still running. */
-  readonly close?: (abandon: boolean) => Promise<void>;
+  /**
+   * Releases resources; `abandon` is true when the run was cancelled with nodes still running,
+   * `failed` when the run did not complete (a node failed, or it was cancelled or timed out).
+   */
+  readonly close?: (abandon: boolean, failed: boolean) => Promise<void>;
 }
 
 /** Calls the node function with its arguments on the current thread. */
@@ -104,7 +111,7 @@ export abstract class AbstractRunner {
       onlyMissingOutputs: options.onlyMissingOutputs === true,
       propagateContext,
     };
-    const execution = await this._prepare({ pipeline, options, propagateContext });
+    const execution = await this._prepare({ pipeline, catalog, runId, options, propagateContext });
     const base = { runId, runParams, pipeline, catalog };
     let skipped: string[] = [];
     let sched: Scheduler | undefined;
@@ -150,11 +157,13 @@ export abstract class AbstractRunner {
         outputs,
       );
       sched = current;
+      let failed = true;
       try {
         await current.done;
+        failed = false;
       } finally {
         closed = true;
-        await execution.close?.(current.abandoned);
+        await execution.close?.(current.abandoned, failed);
       }
       const finalReport = report('completed');
       options.logger?.info(
@@ -163,7 +172,7 @@ export abstract class AbstractRunner {
       await hooks.call('afterPipelineRun', { ...base, runResult: outputs, report: finalReport });
       return { outputs, report: finalReport };
     } catch (error) {
-      if (!closed) await execution.close?.(false);
+      if (!closed) await execution.close?.(false, true);
       const status = error instanceof RunCancelledError ? 'cancelled' : 'failed';
       if (error instanceof NodeFailedError || error instanceof RunCancelledError) {
         options.logger?.warn(error.resume.message);
