@@ -137,3 +137,11 @@ function describeCause(cause: unknown): string {
   }
   return String(cause);
 }
+
+/** A throwaway Prefect server (`@weft/prefect-bridge/testing`) could not be installed or started. */
+export class PrefectServerError extends PrefectBridgeError {
+  /** @param message Says what is missing or what the server printed. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'SERVER_START', options);
+  }
+}

@@ -44,6 +44,7 @@ export {
   PrefectBridgeError,
   PrefectConfigError,
   PrefectConnectionError,
+  PrefectServerError,
 } from './errors.js';
 export { type FlowOptions, flow, type TaskOptions, task } from './flow-task.js';
 export {

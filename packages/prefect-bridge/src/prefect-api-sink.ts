@@ -62,10 +62,20 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
+/**
+ * A queued log. Serialization is deferred to the sender (off the logging call's path): `json` is
+ * filled in when the item is batched, `estimate` (exact once serialized) feeds the byte budget.
+ */
 interface Item {
-  readonly json: string;
-  readonly bytes: number;
+  readonly record: LogRecord;
+  /** The strictly increasing timestamp assigned at write time (FIFO order). */
+  readonly micros: number;
+  json: string | undefined;
+  bytes: number;
 }
+
+/** Bytes of a serialized LogCreate besides its name and message (keys, two UUIDs, timestamp, level). */
+const FIXED_LOG_BYTES = 180;
 
 let lastSentMicros = 0;
 const liveSinks = new Set<PrefectApiSink>();
@@ -204,7 +214,13 @@ export class PrefectApiSink implements LogSink {
       this.#dropped++;
       return;
     }
-    const item = this.#prepare(record);
+    const micros = monotonic(record.timestamp);
+    const estimate = FIXED_LOG_BYTES + record.name.length + Buffer.byteLength(record.message, 'utf8');
+    // oversize (or close to it) messages are serialized and truncated now; the rest later, in the sender
+    const item: Item =
+      estimate * 1.2 > this.maxLogBytes
+        ? this.#prepare(record, micros)
+        : { record, micros, json: undefined, bytes: estimate };
     if (this.#queue.length - this.#head >= this.maxQueue) this.#evictOldest();
     this.#queue.push(item);
     this.#queuedBytes += item.bytes;
@@ -262,18 +278,17 @@ export class PrefectApiSink implements LogSink {
     this.#timer = undefined;
   }
 
-  #prepare(record: LogRecord): Item {
+  #prepare(record: LogRecord, micros: number): Item {
     const log: LogCreate = {
       name: record.name,
       level: record.level,
       message: record.message,
-      timestamp: formatTimestamp(monotonic(record.timestamp)),
+      timestamp: formatTimestamp(micros),
       flow_run_id: record.flowRunId,
       task_run_id: record.taskRunId,
     };
     let json = JSON.stringify(log);
-    let bytes = json.length; // a lower bound of the byte length; exact below when it matters
-    if (bytes * 3 > this.maxLogBytes) bytes = Buffer.byteLength(json, 'utf8');
+    let bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > this.maxLogBytes) {
       this.#truncated++;
       // the longest prefix (in characters) whose payload, with the suffix, fits the byte budget
@@ -295,7 +310,33 @@ export class PrefectApiSink implements LogSink {
       bytes = sizeWith(lo);
       json = JSON.stringify(log);
     }
-    return { json, bytes };
+    return { record, micros, json, bytes };
+  }
+
+  /** Serializes a queued item (once); returns its exact size. */
+  #serialize(item: Item): number {
+    if (item.json === undefined) {
+      const { record } = item;
+      const json = JSON.stringify({
+        name: record.name,
+        level: record.level,
+        message: record.message,
+        timestamp: formatTimestamp(item.micros),
+        flow_run_id: record.flowRunId,
+        task_run_id: record.taskRunId,
+      } satisfies LogCreate);
+      let bytes = Buffer.byteLength(json, 'utf8');
+      item.json = json;
+      if (bytes > this.maxLogBytes) {
+        // JSON escapes made it outgrow the estimate: truncate now
+        const prepared = this.#prepare(item.record, item.micros);
+        item.json = prepared.json;
+        bytes = prepared.bytes;
+      }
+      this.#queuedBytes += bytes - item.bytes;
+      item.bytes = bytes;
+    }
+    return item.bytes;
   }
 
   #evictOldest(): void {
@@ -337,9 +378,10 @@ export class PrefectApiSink implements LogSink {
         let bytes = 0;
         while (this.#head < this.#queue.length) {
           const item = this.#queue[this.#head] as Item;
-          if (batch.length > 0 && bytes + item.bytes > this.maxBatchBytes) break;
-          batch.push(item.json);
-          bytes += item.bytes;
+          const size = this.#serialize(item);
+          if (batch.length > 0 && bytes + size > this.maxBatchBytes) break;
+          batch.push(item.json as string);
+          bytes += size;
           this.#queue[this.#head] = undefined as unknown as Item;
           this.#head++;
         }

@@ -150,6 +150,10 @@ export function formatError(error: unknown): string {
 
 const NULL_LOGGER = new RunLogger('null', {}, true);
 
+// Loggers are immutable, so one per bound run object can be shared by every getRunLogger() call.
+const taskLoggers = new WeakMap<TaskRunInfo, { flowRun: FlowRunInfo | undefined; logger: RunLogger }>();
+const flowLoggers = new WeakMap<FlowRunInfo, RunLogger>();
+
 /**
  * The logger of the current run, with Prefect's `get_run_logger()` behaviour:
  * inside a task run, `prefect.task_runs` bound to `task_run_id`, `flow_run_id`, `task_run_name`,
@@ -166,12 +170,23 @@ export function getRunLogger(extra?: LogExtra): RunLogger {
   const taskRun = taskRunVar.get(undefined);
   const disabled = runLoggerDisabledVar.get();
   if (taskRun !== undefined && (flowRun === undefined || flowRun.id === taskRun.flowRunId)) {
-    ensureLogReceiver();
-    return buildTaskRunLogger(taskRun, flowRun, extra, disabled);
+    if (extra !== undefined) return buildTaskRunLogger(taskRun, flowRun, extra, disabled);
+    // the common call, getRunLogger() with no extra, reuses one logger per bound run object
+    const cached = taskLoggers.get(taskRun);
+    if (cached !== undefined && cached.flowRun === flowRun && cached.logger.disabled === disabled) {
+      return cached.logger;
+    }
+    const logger = buildTaskRunLogger(taskRun, flowRun, undefined, disabled);
+    taskLoggers.set(taskRun, { flowRun, logger });
+    return logger;
   }
   if (flowRun !== undefined) {
-    ensureLogReceiver();
-    return buildFlowRunLogger(flowRun, extra, disabled);
+    if (extra !== undefined) return buildFlowRunLogger(flowRun, extra, disabled);
+    const cached = flowLoggers.get(flowRun);
+    if (cached !== undefined && cached.disabled === disabled) return cached;
+    const logger = buildFlowRunLogger(flowRun, undefined, disabled);
+    flowLoggers.set(flowRun, logger);
+    return logger;
   }
   if (disabled) return NULL_LOGGER;
   throw new MissingContextError();

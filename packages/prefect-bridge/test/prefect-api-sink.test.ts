@@ -105,13 +105,17 @@ describe('PrefectApiSink', () => {
     const sink = new PrefectApiSink({ client: new PrefectClient({ apiUrl: server.url }), maxLogBytes: 1000 });
     sink.write(record({ message: 'é'.repeat(5000) }));
     sink.write(record({ message: 'small' }));
+    // under the size estimate, but JSON escapes make it six times larger: truncated when serialized
+    sink.write(record({ message: '\u0001'.repeat(600) }));
     await sink.flush();
-    const [big, small] = bodies(server)[0] ?? [];
+    const [big, small, escaped] = bodies(server)[0] ?? [];
+    expect(String(escaped?.message).endsWith(TRUNCATION_SUFFIX)).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(escaped))).toBeLessThanOrEqual(1000);
     expect(String(big?.message).endsWith(TRUNCATION_SUFFIX)).toBe(true);
     expect(Buffer.byteLength(JSON.stringify(big))).toBeLessThanOrEqual(1000);
     expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(800);
     expect(small?.message).toBe('small');
-    expect(sink.stats.truncated).toBe(1);
+    expect(sink.stats.truncated).toBe(2);
     await sink.close();
   });
 

@@ -139,6 +139,19 @@ describe('getRunLogger', () => {
     expect(second?.message).toBe('custom message\nplain string');
   });
 
+  it('getRunLogger() without extra reuses one logger per run; with extra it builds a new one', () => {
+    runInFlowRun(flowRun, () =>
+      runInTaskRun(taskRun, () => {
+        expect(getRunLogger()).toBe(getRunLogger());
+        expect(getRunLogger({ a: 1 })).not.toBe(getRunLogger());
+        expect(disableRunLogger(() => getRunLogger()).disabled).toBe(true);
+        expect(getRunLogger().disabled).toBe(false);
+      }),
+    );
+    runInFlowRun(flowRun, () => expect(getRunLogger()).toBe(getRunLogger()));
+    runInFlowRun({ ...flowRun }, () => expect(getRunLogger().extra.flow_run_id).toBe('f-1'));
+  });
+
   it('stringifies non-string messages', () => {
     runInFlowRun(flowRun, () => getRunLogger().info(42));
     expect(sink.records[0]?.message).toBe('42');

@@ -1,0 +1,17 @@
+/**
+ * `@weft/prefect-bridge/testing`: start a real, throwaway Prefect server (pinned version,
+ * pip-installed into a cached virtual environment) for integration tests and benchmarks.
+ *
+ * @packageDocumentation
+ */
+export { PrefectServerError } from './errors.js';
+export {
+  defaultVenvDir,
+  ensurePrefectInstalled,
+  freePort,
+  PREFECT_VERSION,
+  type PrefectInstallOptions,
+  type PrefectServer,
+  type PrefectServerOptions,
+  startPrefectServer,
+} from './prefect-test-server.js';
