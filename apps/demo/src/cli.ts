@@ -26,6 +26,8 @@ export interface DemoOptions {
   readonly context: boolean;
   /** Report to the Prefect server at `PREFECT_API_URL`. */
   readonly prefect: boolean;
+  /** `PREFECT_API_URL` when `--prefect` is given. */
+  readonly prefectApiUrl: string | undefined;
   /** Folder of the datasets (absolute). */
   readonly dataDir: string;
   /** Where the HTML run report goes (absolute). */
@@ -219,6 +221,7 @@ export function parseCli(
       onlyMissing: o.onlyMissing,
       context: o.context,
       prefect: o.prefect,
+      prefectApiUrl: o.prefect ? (env.PREFECT_API_URL ?? '').trim() : undefined,
       dataDir,
       reportPath: resolve(o.report ?? resolve(dataDir, '08_reporting', 'run-report.html')),
       tenant: o.tenant,

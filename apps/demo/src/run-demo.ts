@@ -15,9 +15,11 @@ import {
   formatConsoleRecord,
   type LogRecord,
   type LogSink,
+  PrefectApiSink,
   PrefectClient,
   prefectHooks,
   taskRunVar,
+  waitForWorkerLogs,
 } from '@weft/prefect-bridge';
 import {
   type AbstractRunner,
@@ -160,6 +162,16 @@ class DemoTracker implements Hooks {
   }
 }
 
+/** Waits for log records still travelling from worker threads (at most 1 s) when a node settles. */
+const WORKER_LOG_BARRIER: Hooks = {
+  async afterNodeRun() {
+    await waitForWorkerLogs(1000);
+  },
+  async onNodeError() {
+    await waitForWorkerLogs(1000);
+  },
+};
+
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
@@ -291,7 +303,7 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
   const record: RunRecord = {
     pipeline: PIPELINE_NAME,
     runId: crypto.randomUUID(),
-    reportedTo: options.prefect ? (process.env.PREFECT_API_URL ?? '') : 'local (embedded, no server)',
+    reportedTo: options.prefectApiUrl ?? 'local (embedded, no server)',
     runner: options.runner,
     ...(options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }),
     propagateContext: options.context,
@@ -319,11 +331,18 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
   const collector = new CollectorSink();
   const consoleSink = new ConsoleSink({ stream: { write: (text: string) => progress.log(text) } });
   const tracker = new DemoTracker(progress, record);
-  const client = options.prefect ? new PrefectClient() : null;
+  const client =
+    options.prefectApiUrl === undefined ? null : new PrefectClient({ apiUrl: options.prefectApiUrl });
+  // with --prefect the records also go to the server (batched, like Prefect's APILogWorker)
+  const apiSink = client === null ? undefined : new PrefectApiSink({ client });
+  const sinks: LogSink[] = [consoleSink, collector, ...(apiSink === undefined ? [] : [apiSink])];
   const hooks: Hooks[] = [
+    // ParallelRunner: a node's own log lines travel from its worker thread; let them arrive before
+    // the Prefect hooks log "Finished in state Completed()" for it, so the console keeps their order.
+    ...(options.runner === 'parallel' ? [WORKER_LOG_BARRIER] : []),
     prefectHooks({
       client,
-      sinks: [consoleSink, collector],
+      sinks,
       flowName: PIPELINE_NAME,
       flowRunName: () => flowRunName,
     }),
@@ -365,6 +384,7 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
   } finally {
     progress.stop();
     if (runner instanceof ParallelRunner) await runner.close();
+    await apiSink?.close();
   }
   record.durationMs = performance.now() - started;
   record.status = error === undefined ? 'completed' : 'failed';

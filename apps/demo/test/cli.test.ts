@@ -98,7 +98,10 @@ describe('parseCli', () => {
     const e = exit(['--prefect']);
     expect(e.exitCode).toBe(2);
     expect(e.output).toMatch(/--prefect: PREFECT_API_URL is not set/);
-    expect(run(['--prefect'], { PREFECT_API_URL: 'http://127.0.0.1:4200/api' }).prefect).toBe(true);
+    const o = run(['--prefect'], { PREFECT_API_URL: 'http://127.0.0.1:4200/api' });
+    expect(o.prefect).toBe(true);
+    expect(o.prefectApiUrl).toBe('http://127.0.0.1:4200/api');
+    expect(run([], { PREFECT_API_URL: 'http://127.0.0.1:4200/api' }).prefectApiUrl).toBeUndefined();
   });
 
   it('documents every option in --help', () => {
