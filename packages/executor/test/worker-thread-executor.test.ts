@@ -271,6 +271,22 @@ describe('WorkerThreadExecutor', () => {
       expect(await ex.submit(tasks.add, 1, 1)).toBe(2);
     });
 
+    it('uncloneable arguments of a task handed ahead to the pool fail only that task', async () => {
+      const single = new WorkerThreadExecutor({ maxWorkers: 1 });
+      try {
+        const a = single.submit(tasks.slow, 50, 1);
+        const b = single.submit(tasks.slow, 50, 2);
+        const c = single.submit(tasks.echo, () => 1);
+        const d = single.submit(tasks.slow, 10, 4);
+        expect(await a).toBe(1);
+        expect(await b).toBe(2);
+        expect(await c.exception({ timeoutMs: 5000 })).toBeInstanceOf(TaskArgumentsError);
+        expect(await d.result({ timeoutMs: 5000 })).toBe(4);
+      } finally {
+        await single.shutdown();
+      }
+    });
+
     it('a reference to a missing export, a non-function or a missing module fails with TaskReferenceError', async () => {
       const missing = await ex.submit(taskRef(fixtures, 'nope')).exception();
       expect(missing).toBeInstanceOf(TaskReferenceError);
