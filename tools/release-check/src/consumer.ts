@@ -19,11 +19,13 @@ import { rootDevDependencyVersion, tscPath } from './workspace.js';
 export const BLOCKED_REGISTRY = 'http://127.0.0.1:9/';
 
 /**
- * Compiler options of the consumer's type check: what a strict Node ESM project uses, with
- * `skipLibCheck` off so the shipped declarations themselves are checked.
+ * Compiler options of the consumer's type check: a strict Node 20 ESM project (as
+ * `@tsconfig/node20`: ES2023 library, no DOM), with `skipLibCheck` off so the shipped declarations
+ * themselves are checked.
  */
 export const CONSUMER_COMPILER_OPTIONS = {
   target: 'ES2022',
+  lib: ['ES2023'],
   module: 'NodeNext',
   moduleResolution: 'NodeNext',
   types: ['node'],

@@ -28,8 +28,10 @@ const packages = await listPublicPackages(root);
 const names = packages.map((pkg) => pkg.name);
 
 describe('the public packages', () => {
-  it('are the four libraries, released in one fixed changeset group', () => {
-    expect(names).toEqual(['@weft/contextvars', '@weft/executor', '@weft/prefect-bridge', '@weft/runner']);
+  it('include the four libraries and are all released in one fixed changeset group', () => {
+    expect(names).toEqual(
+      expect.arrayContaining(['@weft/contextvars', '@weft/executor', '@weft/prefect-bridge', '@weft/runner']),
+    );
     const config = JSON.parse(readFileSync(path.join(root, '.changeset/config.json'), 'utf8'));
     expect(config.fixed).toHaveLength(1);
     expect([...config.fixed[0]].sort()).toEqual(names);
