@@ -31,7 +31,7 @@ export default defineConfig({
     reporters: ['default', summaryLine],
     projects: [
       ...packages.map((name) => ({
-        extends: true,
+        extends: true as const,
         test: {
           name,
           root: `packages/${name}`,
