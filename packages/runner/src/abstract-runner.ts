@@ -51,13 +51,16 @@ export interface Execution {
    * Starts `task(node)` (the node's whole task) inside `ctx`, the node's context, and returns its
    * completion. Default: `ctx.run(task, node)`.
    */
-  readonly start?: (ctx: Context, task: (node: Node) => Promise<void>, node: Node) => PromiseLike<void>;
+  readonly start?: (ctx: Context, task: NodeTaskFn, node: Node) => PromiseLike<void> | void;
   /**
    * Releases resources; `abandon` is true when the run was cancelled with nodes still running,
    * `failed` when the run did not complete (a node failed, or it was cancelled or timed out).
    */
   readonly close?: (abandon: boolean, failed: boolean) => Promise<void>;
 }
+
+/** A node's whole task; `undefined` when it completed synchronously. */
+export type NodeTaskFn = (node: Node) => void | Promise<void>;
 
 /** Calls the node function with its arguments on the current thread. */
 export const invokeInline: InvokeNode = (node, args) => node.fn(...args);
@@ -218,8 +221,9 @@ class Scheduler {
   readonly #timingOk: Uint8Array;
   readonly #ready: IntMinHeap;
   readonly #failures: { index: number; error: unknown }[] = [];
-  readonly #task: (node: Node) => Promise<void>;
-  readonly #start: (ctx: Context, task: (node: Node) => Promise<void>, node: Node) => PromiseLike<void>;
+  readonly #task: NodeTaskFn;
+  readonly #start: (ctx: Context, task: NodeTaskFn, node: Node) => PromiseLike<void> | void;
+  #pumping = false;
   readonly #slots: number;
   #stopping = false;
   #settled = false;
@@ -294,9 +298,14 @@ class Scheduler {
   }
 
   #pump(): void {
-    if (this.#settled) return;
-    while (!this.#stopping && this.#inFlight < this.#slots && this.#ready.size > 0)
+    // Not re-entrant: a node that completes synchronously inside the loop pushes its children, and
+    // this loop picks them up (a long chain of synchronous nodes runs without deep recursion).
+    if (this.#settled || this.#pumping) return;
+    this.#pumping = true;
+    while (!this.#settled && !this.#stopping && this.#inFlight < this.#slots && this.#ready.size > 0) {
       this.#launch(this.#ready.pop());
+    }
+    this.#pumping = false;
     if (this.#inFlight === 0 && (this.#stopping || this.#ready.size === 0)) this.#finish();
   }
 
@@ -306,11 +315,16 @@ class Scheduler {
     // Each node is one task in its own copy of the run's context, taken now.
     const ctx = this.propagate ? this.runCtx.copy() : new Context();
     const start = performance.now();
-    let completion: PromiseLike<void>;
+    let completion: PromiseLike<void> | void;
     try {
       completion = this.#start(ctx, this.#task, this.#plan.nodes[index] as Node);
     } catch (error) {
-      completion = Promise.reject(error);
+      this.#onFailed(index, start, error);
+      return;
+    }
+    if (completion === undefined) {
+      this.#onDone(index, start);
+      return;
     }
     completion.then(
       () => this.#onDone(index, start),

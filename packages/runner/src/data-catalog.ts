@@ -133,7 +133,7 @@ export class DataCatalog {
    * The dataset called `name`, materialising a lazy entry or a pattern match (and registering it);
    * `undefined` when nothing provides it, unless `fallbackToRuntimePattern` creates a MemoryDataset.
    */
-  get(name: string, options: GetDatasetOptions = {}): AbstractDataset | undefined {
+  get(name: string, options?: GetDatasetOptions): AbstractDataset | undefined {
     const existing = this.#datasets.get(name);
     if (existing !== undefined) return existing;
     const lazy = this.#lazy.get(name);
@@ -142,7 +142,7 @@ export class DataCatalog {
     else {
       const m = this.#match(name);
       if (m !== undefined) created = m.entry.build(m.values, name);
-      else if (options.fallbackToRuntimePattern) created = new MemoryDataset();
+      else if (options?.fallbackToRuntimePattern) created = new MemoryDataset();
     }
     if (created === undefined) return undefined;
     this.#lazy.delete(name);

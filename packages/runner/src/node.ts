@@ -156,6 +156,18 @@ export class Node {
     }
   }
 
+  /**
+   * @internal Arguments for the function from values aligned with {@link Node.inputs} (for a list
+   * or a single input, the values are the arguments).
+   */
+  _argsFromValues(values: unknown[]): unknown[] {
+    const shape = this._in;
+    if (shape.kind !== 'dict') return values;
+    const arg: Record<string, unknown> = {};
+    for (let i = 0; i < shape.keys.length; i++) arg[shape.keys[i] as string] = values[i];
+    return [arg];
+  }
+
   /** @internal `[dataset, value]` pairs from what the function returned (or one streamed chunk). */
   _mapOutputs(result: unknown): [string, unknown][] {
     const shape = this._out;

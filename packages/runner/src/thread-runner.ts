@@ -8,6 +8,7 @@ import {
   AbstractRunner,
   type Execution,
   invokeInline,
+  type NodeTaskFn,
   type RunSetup,
   validateMaxWorkers,
 } from './abstract-runner.js';
@@ -50,7 +51,7 @@ export class ThreadRunner extends AbstractRunner {
   protected _prepare({ pipeline }: RunSetup): Execution {
     const slots = Math.min(this.maxWorkers, requiredWorkers(pipeline));
     const executor = new AsyncExecutor({ maxWorkers: slots });
-    const submit = (task: (node: Node) => Promise<void>, node: Node) => executor.submit(task, node);
+    const submit = (task: NodeTaskFn, node: Node) => executor.submit(task, node) as PromiseLike<void>;
     return {
       slots,
       invoke: invokeInline,

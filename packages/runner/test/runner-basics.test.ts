@@ -268,6 +268,15 @@ describe.each(RUNNERS)('$name: generator nodes stream their chunks (Kedro checkl
   });
 });
 
+describe.each(RUNNERS.filter((k) => k.name !== 'ParallelRunner'))('$name: long pipelines', (kind) => {
+  it('runs a chain of 20,000 synchronous nodes without growing the stack', async () => {
+    const p = pipeline(
+      Array.from({ length: 20_000 }, (_, i) => node(identity, `d${i}`, `d${i + 1}`, { name: `n${i}` })),
+    );
+    expect(await kind.make().run(p, new DataCatalog({ d0: 'x' }))).toEqual({ d20000: 'x' });
+  });
+});
+
 describe('runner options', () => {
   it('validates maxWorkers (Kedro checklist 29)', () => {
     expect(() => new ThreadRunner({ maxWorkers: 0 })).toThrow(
