@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   DataCatalog,
   DatasetError,
+  type Hooks,
   JSONDataset,
   MemoryDataset,
   MissingInputsError,
@@ -22,6 +23,7 @@ import {
   pairsTo,
   returnUndefined,
   sink,
+  sleepThenReturn,
   splitPair,
   sum,
   triconcat,
@@ -274,6 +276,50 @@ describe.each(RUNNERS.filter((k) => k.name !== 'ParallelRunner'))('$name: long p
       Array.from({ length: 20_000 }, (_, i) => node(identity, `d${i}`, `d${i + 1}`, { name: `n${i}` })),
     );
     expect(await kind.make().run(p, new DataCatalog({ d0: 'x' }))).toEqual({ d20000: 'x' });
+  });
+});
+
+describe.each(RUNNERS.filter((k) => k.name !== 'SequentialRunner'))('$name: scheduling', (kind) => {
+  it('starts each node as soon as its inputs exist, without waiting for a slow sibling branch', async () => {
+    const p = pipeline([
+      node(sleepThenReturn, 'slow_ms', 'slow', { name: 'slow' }),
+      node(identity, 'x', 'b1', { name: 'fast1' }),
+      node(identity, 'b1', 'b2', { name: 'fast2' }),
+      node(identity, 'b2', 'b3', { name: 'fast3' }),
+    ]);
+    const { report } = await kind.make().runWithReport(p, new DataCatalog({ slow_ms: 300, x: 1 }));
+    const end = (name: string) => {
+      const t = report.nodes.find((n) => n.node === name);
+      return (t?.startMs ?? Number.NaN) + (t?.durationMs ?? Number.NaN);
+    };
+    expect(end('fast3')).toBeLessThan(end('slow'));
+    expect(report.nodes.at(-1)?.node).toBe('slow');
+  });
+});
+
+describe('ThreadRunner: maxWorkers', () => {
+  it('never runs more than maxWorkers nodes at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const hooks: Hooks[] = [
+      {
+        beforeNodeRun: () => {
+          running++;
+          peak = Math.max(peak, running);
+        },
+        afterNodeRun: () => {
+          running--;
+        },
+      },
+    ];
+    const p = pipeline(
+      Array.from({ length: 6 }, (_, i) => node(sleepThenReturn, 'ms', `out${i}`, { name: `n${i}` })),
+    );
+    await new ThreadRunner({ maxWorkers: 2 }).run(p, new DataCatalog({ ms: 20 }), { hooks });
+    expect(peak).toBe(2);
+    peak = 0;
+    await new ThreadRunner().run(p, new DataCatalog({ ms: 20 }), { hooks });
+    expect(peak).toBe(6);
   });
 });
 
