@@ -72,14 +72,14 @@ export class Snapshot {
    * `fn` bound to the current context: the returned function forwards `this` and arguments and
    * always runs in the context captured now.
    */
-  static wrap<F extends (this: unknown, ...args: never[]) => unknown>(fn: F): F {
+  static wrap<F extends (this: never, ...args: never[]) => unknown>(fn: F): F {
     if (typeof fn !== 'function')
       throw new TypeError('AsyncContext.Snapshot.wrap: argument is not a function');
     const snapshot = new Snapshot();
     // A method definition: named after `fn`, forwards `this`, and is not a constructor.
     const wrapped = {
       [fn.name](this: unknown, ...args: unknown[]) {
-        return snapshot.run(() => fn.apply(this, args as never));
+        return snapshot.run(() => fn.apply(this as never, args as never));
       },
     }[fn.name] as unknown as F;
     Object.defineProperty(wrapped, 'length', { value: fn.length });
