@@ -207,7 +207,9 @@ export async function waitForWorkerLogs(timeoutMs = 5000): Promise<boolean> {
   const receiver = state.receiver;
   if (receiver === undefined) return true;
   const deadline = Date.now() + timeoutMs;
-  while (((Atomics.load(receiver.posted, 0) - receiver.received) | 0) > 0) {
+  // records posted after this call (other nodes still running) are not waited for
+  const target = Atomics.load(receiver.posted, 0);
+  while (((target - receiver.received) | 0) > 0) {
     if (Date.now() >= deadline) return false;
     await new Promise<void>((resolve) => setTimeout(resolve, 1));
   }

@@ -215,12 +215,14 @@ export class PrefectApiSink implements LogSink {
       return;
     }
     const micros = monotonic(record.timestamp);
-    const estimate = FIXED_LOG_BYTES + record.name.length + Buffer.byteLength(record.message, 'utf8');
-    // oversize (or close to it) messages are serialized and truncated now; the rest later, in the sender
+    const base = FIXED_LOG_BYTES + record.name.length;
+    const length = record.message.length;
+    // a message that could be oversize (UTF-8 needs at most 3 bytes per UTF-16 unit) is serialized
+    // and truncated now; the rest later, in the sender, with `length` as the size estimate
     const item: Item =
-      estimate * 1.2 > this.maxLogBytes
+      (base + length * 3) * 1.2 > this.maxLogBytes
         ? this.#prepare(record, micros)
-        : { record, micros, json: undefined, bytes: estimate };
+        : { record, micros, json: undefined, bytes: base + length };
     if (this.#queue.length - this.#head >= this.maxQueue) this.#evictOldest();
     this.#queue.push(item);
     this.#queuedBytes += item.bytes;

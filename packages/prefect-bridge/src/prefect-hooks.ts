@@ -18,7 +18,7 @@ import { PrefectClient } from './client.js';
 import { ConsoleSink } from './console-sink.js';
 import { PrefectBridgeError } from './errors.js';
 import type { LogSink } from './log-record.js';
-import { bindRunSinks, ensureLogReceiver, flushLogs, sinksFor } from './log-routing.js';
+import { bindRunSinks, ensureLogReceiver, flushLogs, sinksFor, waitForWorkerLogs } from './log-routing.js';
 import { PrefectApiSink } from './prefect-api-sink.js';
 import { type FlowRunInfo, flowRunVar, type TaskRunInfo, taskRunVar } from './run-context.js';
 import { flowRunLogger, taskRunLogger } from './run-logger.js';
@@ -51,7 +51,7 @@ export interface PrefectHooksOptions {
   readonly tags?: readonly string[];
   /** Log Prefect's lifecycle lines ("Beginning flow run …", "Finished in state …"). Default true. */
   readonly logLifecycle?: boolean;
-  /** How long `afterPipelineRun` waits for logs still travelling from worker threads. Default 5000 ms. */
+  /** How long the hooks wait for logs still travelling from worker threads (at the end of each node and of the run). Default 5000 ms. */
   readonly flushTimeoutMs?: number;
 }
 
@@ -152,6 +152,8 @@ export class PrefectHooks implements Hooks {
     const run = this.#runs.get(args.runId);
     const taskRun = run?.taskRuns.get(args.node.name);
     if (run === undefined || taskRun === undefined) return;
+    // a node in a worker thread: let its records arrive first, so they precede the closing line
+    await waitForWorkerLogs(this.#options.flushTimeoutMs ?? 5000);
     if (this.#lifecycle) taskRunLogger(taskRun, run.flowRun).info('Finished in state Completed()');
     run.completed.add(args.node.name);
     await this.tracker.finishTaskRun(taskRun, { ok: true });
@@ -166,6 +168,7 @@ export class PrefectHooks implements Hooks {
     if (run === undefined) return;
     let taskRun = run.taskRuns.get(args.node.name);
     if (taskRun === undefined) taskRun = await this.#startTask(run, args.node.name, args.node.tags);
+    await waitForWorkerLogs(this.#options.flushTimeoutMs ?? 5000);
     const logger = taskRunLogger(taskRun, run.flowRun);
     const { error } = args;
     const summary = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -66,6 +66,12 @@ describe.each(runners)('prefectHooks on %s, offline (embedded default)', (runner
     }
     const inWorker = runnerName === 'ParallelRunner';
     expect(memory.find(`sentinel extract main=${!inWorker}`)).toHaveLength(1);
+    // each node's own records (from its worker thread too) come before its closing line
+    for (const name of ['extract', 'transform', 'load']) {
+      const own = memory.records.filter((r) => r.taskRunId === taskId(name)).map((r) => r.message);
+      expect(own.at(-1), name).toBe('Finished in state Completed()');
+      expect(own.filter((m) => m.startsWith('Finished'))).toHaveLength(1);
+    }
     const order = memory.records.filter((r) => r.message.startsWith('extract order')).map((r) => r.message);
     expect(order).toEqual(Array.from({ length: 20 }, (_, i) => `extract order ${i}`));
     const flowLevel = memory.records.filter((r: LogRecord) => r.taskRunId === null);
