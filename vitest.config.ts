@@ -45,6 +45,17 @@ export default defineConfig({
         extends: true,
         test: { name: 'demo', root: 'apps/demo', include: ['test/**/*.test.ts'], testTimeout: 60_000 },
       },
+      // the published tarballs: packed with pnpm, linted, installed into an empty npm project, imported, type-checked
+      {
+        extends: true,
+        test: {
+          name: 'packaging',
+          root: 'tools/release-check',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });
