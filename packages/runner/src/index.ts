@@ -5,7 +5,13 @@
  * @module
  */
 export { AbstractDataset } from './abstract-dataset.js';
-export { AbstractRunner, type Execution, invokeInline, type RunSetup } from './abstract-runner.js';
+export {
+  AbstractRunner,
+  type Execution,
+  invokeInline,
+  type NodeTaskFn,
+  type RunSetup,
+} from './abstract-runner.js';
 export { COPY_MODES, type CopyMode } from './copy-data.js';
 export {
   DataCatalog,
@@ -65,6 +71,7 @@ export {
 } from './hooks.js';
 export { MemoryDataset, type MemoryDatasetOptions } from './memory-dataset.js';
 export { Node, type NodeFunction, type NodeIO, type NodeOptions, node } from './node.js';
+export type { InvokeNode } from './node-task.js';
 export { ParallelRunner, type ParallelRunnerOptions } from './parallel-runner.js';
 export {
   type DatasetMapping,
