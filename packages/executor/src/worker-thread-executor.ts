@@ -144,13 +144,23 @@ function createPiscina(options: ConstructorParameters<typeof Piscina>[0], extraE
   }
 }
 
+const TRANSFERABLE = Piscina.transferableSymbol;
+const VALUE = Piscina.valueSymbol;
+
 function isMovable(value: unknown): value is Record<symbol, unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Piscina.transferableSymbol in value &&
-    Piscina.valueSymbol in value
-  );
+  return typeof value === 'object' && value !== null && TRANSFERABLE in value && VALUE in value;
+}
+
+/** The `target` of a task message, made once per TaskRef. */
+const targets = new WeakMap<TaskRef<never[], unknown>, TaskMessage['target']>();
+
+function targetOf(task: TaskRef<never[], unknown>): TaskMessage['target'] {
+  let target = targets.get(task);
+  if (target === undefined) {
+    target = { moduleUrl: task.moduleUrl, exportName: task.exportName };
+    targets.set(task, target);
+  }
+  return target;
 }
 
 /**
@@ -253,9 +263,9 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
       if (isMovable(arg)) {
-        args[i] = arg[Piscina.valueSymbol];
+        args[i] = arg[VALUE];
         transferList ??= [];
-        transferList.push(arg[Piscina.transferableSymbol] as TransferListItem);
+        transferList.push(arg[TRANSFERABLE] as TransferListItem);
       }
     }
     let ctx: SerializedContext | undefined;
@@ -272,7 +282,7 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
         };
       }
     }
-    const target = { moduleUrl: task.moduleUrl, exportName: task.exportName };
+    const target = targetOf(task);
     const message: TaskMessage = ctx === undefined ? { target, args } : { target, ctx, args };
     return { name: task.name, payload: { name: task.name, message, transferList } };
   }
