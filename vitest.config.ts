@@ -4,7 +4,7 @@ import type { Reporter, TestModule } from 'vitest/node';
 /** Workspace packages resolve to their TypeScript sources through this export condition. */
 const sourceCondition = '@weft/source';
 
-const packages = ['contextvars', 'executor', 'runner', 'prefect-bridge'];
+const packages = ['contextvars', 'executor', 'runner', 'prefect-bridge', 'distributed'];
 
 /** Ends the run with one plain `N passed, N failed, N skipped` line, which CI logs are read for. */
 const summaryLine: Reporter = {

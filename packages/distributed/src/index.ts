@@ -1,0 +1,39 @@
+/**
+ * @weft/distributed: run Weft pipeline nodes as BullMQ jobs on worker processes across machines,
+ * with each node's context (context variables, W3C trace context) carried in its job.
+ *
+ * @packageDocumentation
+ */
+export {
+  type ContextEnvelope,
+  DEFAULT_MAX_CONTEXT_BYTES,
+  ENVELOPE_VERSION,
+  type TraceHeaders,
+} from './context-envelope.js';
+export { DistributedRunner, type DistributedRunnerOptions, type RetryPolicy } from './distributed-runner.js';
+export {
+  ContextEnvelopeError,
+  DistributedConfigError,
+  DistributedError,
+  JobSubmitError,
+  MemoryDatasetBetweenNodesError,
+  NodeDataTransferError,
+  NoWorkersError,
+  RedisServerError,
+  RemoteJobError,
+  WorkerJobError,
+  WorkerProcessError,
+} from './errors.js';
+export { type LocalCluster, type LocalClusterOptions, startLocalCluster } from './local-cluster.js';
+export { JOB_VERSION, type NodeJobData } from './node-job.js';
+export type { RedisLocation } from './redis-connection.js';
+export {
+  findRedisServer,
+  REDIS_INSTALL_HINT,
+  type RedisServer,
+  type RedisServerOptions,
+  startRedisServer,
+} from './redis-server.js';
+export { StorageDataset, type StorageDatasetOptions } from './storage-dataset.js';
+export { type JobSummary, type StartWorkerOptions, startWorker, type WeftWorker } from './worker.js';
+export { type SpawnWorkerOptions, spawnWorker, type WorkerProcess, workerCommand } from './worker-process.js';

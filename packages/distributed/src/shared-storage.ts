@@ -1,0 +1,127 @@
+/**
+ * Shared storage: the folder (local, NFS, any mount every machine sees) where a node's arguments
+ * and result travel between the coordinator and a worker, and where the datasets the runner keeps
+ * between nodes live. Paths are derived from the storage root and the job id on each side: a
+ * job's payload never names a path.
+ *
+ * Layout: `<root>/jobs/<jobId>/{args.v8,result.v8,error.json}` and
+ * `<root>/runs/<runKey>/datasets/<dataset>.v8`.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { DistributedConfigError } from './errors.js';
+
+/** A job id or run key usable as one path segment. */
+const SEGMENT = /^[\w.-]+$/;
+
+/** Resolves the `storage` option (an absolute path or a `file:` URL) to an absolute path. */
+export function storageRoot(storage: unknown, where: string): string {
+  if (storage instanceof URL || (typeof storage === 'string' && storage.startsWith('file:'))) {
+    return fileURLToPath(storage);
+  }
+  if (typeof storage === 'string' && isAbsolute(storage)) return storage;
+  throw new DistributedConfigError(
+    'ERR_DISTRIBUTED_OPTIONS',
+    `${where}: 'storage' must be the absolute path (or file: URL) of a folder every worker can read and write, got ${JSON.stringify(storage) ?? String(storage)}.`,
+  );
+}
+
+/** Checks that `segment` is safe as one path segment (no separators, not `.` or `..`). */
+export function assertSegment(segment: string, what: string): void {
+  if (!SEGMENT.test(segment) || segment === '.' || segment === '..') {
+    throw new DistributedConfigError(
+      'ERR_STORAGE_PATH',
+      `${what} ${JSON.stringify(segment)} is not a safe path segment.`,
+    );
+  }
+}
+
+/** Where one job's files live. */
+export interface JobFiles {
+  readonly dir: string;
+  readonly args: string;
+  readonly result: string;
+  readonly error: string;
+}
+
+/** The files of job `jobId` under `root`. */
+export function jobFiles(root: string, jobId: string): JobFiles {
+  assertSegment(jobId, 'Job id');
+  const dir = join(root, 'jobs', jobId);
+  return {
+    dir,
+    args: join(dir, 'args.v8'),
+    result: join(dir, 'result.v8'),
+    error: join(dir, 'error.json'),
+  };
+}
+
+/** The folder of the datasets the runner keeps for run `runKey`. */
+export function runDatasetsDir(root: string, runKey: string): string {
+  assertSegment(runKey, 'Run key');
+  return join(root, 'runs', runKey, 'datasets');
+}
+
+/** The folder of run `runKey`. */
+export function runDir(root: string, runKey: string): string {
+  assertSegment(runKey, 'Run key');
+  return join(root, 'runs', runKey);
+}
+
+/**
+ * Writes `data` to `filepath` atomically: a temporary file in the same folder, flushed, then
+ * renamed over the target, so a reader (or a crash) never sees half a file.
+ */
+export async function writeAtomic(filepath: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(filepath);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(filepath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx');
+  try {
+    try {
+      await handle.writeFile(data);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, filepath);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Serializes `value` with V8's serializer (structured clone: plain data, Maps, Sets, Dates,
+ * typed arrays, Buffers, errors; class instances arrive as plain objects; functions throw).
+ */
+export function encodeValue(value: unknown): Buffer {
+  return serialize(value);
+}
+
+/** Reverses {@link encodeValue}. */
+export function decodeValue(bytes: Uint8Array): unknown {
+  return deserialize(bytes);
+}
+
+/** Writes `value` to `filepath` (V8 serialization, atomic). Resolves to the number of bytes. */
+export async function writeValue(filepath: string, value: unknown): Promise<number> {
+  const bytes = encodeValue(value);
+  await writeAtomic(filepath, bytes);
+  return bytes.length;
+}
+
+/** Reads a value written by {@link writeValue}. */
+export async function readValue(filepath: string): Promise<unknown> {
+  return decodeValue(await readFile(filepath));
+}
+
+/** Removes a file or folder; a missing one is fine. */
+export async function remove(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+}
