@@ -20,7 +20,10 @@ import { tasks } from './fixtures/tasks.js';
 
 const fixtures = new URL('./fixtures/tasks.ts', import.meta.url);
 
-describe('WorkerThreadExecutor', () => {
+/** Worker threads start through tsx here: generous bounds for a loaded CI machine (never a speed test). */
+const WORKER_TIMEOUT_MS = 30_000;
+
+describe('WorkerThreadExecutor', { timeout: WORKER_TIMEOUT_MS }, () => {
   let ex: WorkerThreadExecutor;
   beforeAll(() => {
     ex = new WorkerThreadExecutor({ maxWorkers: 2 });
@@ -344,7 +347,7 @@ describe('WorkerThreadExecutor', () => {
   });
 });
 
-describe('WorkerThreadExecutor: shutdown', () => {
+describe('WorkerThreadExecutor: shutdown', { timeout: WORKER_TIMEOUT_MS }, () => {
   it('waits for running and queued tasks', async () => {
     const ex = new WorkerThreadExecutor({ maxWorkers: 2 });
     const fs = Array.from({ length: 10 }, (_, i) => ex.submit(tasks.slow, 5, i));
@@ -378,7 +381,7 @@ describe('WorkerThreadExecutor: shutdown', () => {
   });
 });
 
-describe('WorkerThreadExecutor: workers that cannot start', () => {
+describe('WorkerThreadExecutor: workers that cannot start', { timeout: WORKER_TIMEOUT_MS }, () => {
   it('fails the task and every later submit with BrokenExecutorError; nothing hangs', async () => {
     const ex = new WorkerThreadExecutor({
       maxWorkers: 1,
