@@ -6,14 +6,18 @@
 import { DataCatalog, ParallelRunner, SequentialRunner, ThreadRunner } from '@weft/runner';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
+  captureApiProblems,
+  getDefaultSinks,
   LocalRunTracker,
   type LogRecord,
   MemorySink,
   PrefectApiSink,
   PrefectClient,
   prefectHooks,
+  setDefaultSinks,
   tryGetRunContext,
 } from '../src/index.js';
+import { freePort } from '../src/testing.js';
 import { failingPipeline, happyPipeline } from './fixtures/pipeline-nodes.js';
 
 const parallel = new ParallelRunner({
@@ -103,6 +107,49 @@ describe.each(runners)('prefectHooks on %s, offline (embedded default)', (runner
       /^Task run failed with exception \(run\): RangeError: cannot handle 3 items\nRangeError: cannot handle 3 items\n\s+at /,
     );
     expect(memory.find('sentinel explode before throwing')[0]?.taskRunId).toBe(explode?.id);
+  });
+});
+
+describe('prefectHooks without a reachable server', () => {
+  it('the pipeline still finishes, nodes keep distinct local task run ids, one report, nothing rejects', async () => {
+    const port = await freePort();
+    const client = new PrefectClient({ apiUrl: `http://127.0.0.1:${port}/api` });
+    const printed: string[] = [];
+    const restore = captureApiProblems((text) => printed.push(text));
+    try {
+      const memory = new MemorySink();
+      const sink = new PrefectApiSink({ client, batchIntervalMs: 20 });
+      const hooks = prefectHooks({ client, sinks: [sink, memory] });
+      const out = await new SequentialRunner().run(happyPipeline, new DataCatalog({ seed: 1 }), {
+        hooks: [hooks],
+      });
+      expect(out).toEqual({ total: 60 });
+      await sink.close({ timeoutMs: 2000 });
+      const ids = ['extract', 'transform', 'load'].map(
+        (n) => memory.find(`sentinel ${n} main=true`)[0]?.taskRunId,
+      );
+      expect(new Set(ids).size).toBe(3);
+      expect(ids.every((id) => typeof id === 'string')).toBe(true);
+      expect(printed).toHaveLength(1);
+      expect(printed[0]).toMatch(/^--- Error logging to API ---\n.*ECONNREFUSED/s);
+    } finally {
+      restore();
+    }
+  });
+
+  it('prefectHooks() with no client and no PREFECT_API_URL is the embedded default: local ids, default sinks', async () => {
+    expect(process.env.PREFECT_API_URL ?? '').toBe('');
+    const memory = new MemorySink();
+    const previous = getDefaultSinks();
+    setDefaultSinks([memory]);
+    try {
+      const hooks = prefectHooks();
+      expect(hooks.tracker.mode).toBe('local');
+      await new SequentialRunner().run(happyPipeline, new DataCatalog({ seed: 1 }), { hooks: [hooks] });
+      expect(memory.find('sentinel load main=true')[0]?.taskRunId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      setDefaultSinks(previous);
+    }
   });
 });
 
