@@ -61,11 +61,12 @@ const NO_OPTIONS: NormalizedFilter = {
 };
 const normalizedOptions = new WeakMap<SerializeOptions, NormalizedFilter>();
 // Contexts wrap immutable maps, so the result for (map, options) never changes: submitting many
-// tasks from one context serializes it once.
-const cache = new WeakMap<
-  PersistentMap,
-  { options: SerializeOptions | undefined; result: SerializedContext }
->();
+// tasks from one context serializes it once. One slot, not a WeakMap keyed by map: per-task
+// contexts would fill a WeakMap with short-lived keys, which costs the garbage collector more
+// than the slot saves.
+let lastMap: PersistentMap | undefined;
+let lastOptions: SerializeOptions | undefined;
+let lastResult: SerializedContext | undefined;
 
 function names(list: Iterable<string | ContextVar<unknown>> | undefined): Set<string> | undefined {
   if (list === undefined) return undefined;
@@ -98,43 +99,80 @@ function passes(filter: NormalizedFilter, name: string): boolean {
 }
 
 /**
- * Approximate JSON length of `value`, throwing a description of the first part that is not
- * JSON-compatible (would not survive `JSON.parse(JSON.stringify(x))` unchanged).
+ * Approximate JSON length of `value`, or -1 when some part of it is not JSON-compatible (would not
+ * survive `JSON.parse(JSON.stringify(x))` unchanged). Allocation-free for acyclic values; the
+ * `ancestors` stack (cycle detection) is only created for nested objects.
  */
-function jsonLength(value: unknown, path: string, seen: Set<object>): number {
+function jsonLength(value: unknown, ancestors?: object[]): number {
   switch (typeof value) {
     case 'string':
       return value.length + 2;
     case 'boolean':
       return value ? 4 : 5;
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${path} is ${value}, which JSON cannot represent`);
-      return 8;
+      return Number.isFinite(value) ? 8 : -1;
     case 'object': {
       if (value === null) return 4;
-      if (seen.has(value)) throw new TypeError(`${path} is a circular reference`);
-      seen.add(value);
+      if (ancestors?.includes(value)) return -1;
+      const stack = ancestors ?? [];
+      stack.push(value);
       let length = 2;
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          if (!(i in value)) throw new TypeError(`${path}[${i}] is a hole in a sparse array`);
-          length += jsonLength(value[i], `${path}[${i}]`, seen) + 1;
+        for (let i = 0; i < value.length && length >= 0; i++) {
+          const item = i in value ? jsonLength(value[i], stack) : -1;
+          length = item < 0 ? -1 : length + item + 1;
         }
       } else {
         const proto = Object.getPrototypeOf(value);
-        if (proto !== Object.prototype && proto !== null) {
-          throw new TypeError(`${path} is ${describe(value)}, not a plain object`);
-        }
-        for (const key of Object.keys(value)) {
-          length +=
-            key.length + 4 + jsonLength((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
+        if (proto !== Object.prototype && proto !== null) length = -1;
+        for (const key in value) {
+          if (length < 0) break;
+          const item = jsonLength((value as Record<string, unknown>)[key], stack);
+          length = item < 0 ? -1 : length + key.length + 4 + item;
         }
       }
-      seen.delete(value);
+      stack.pop();
       return length;
     }
     default:
-      throw new TypeError(`${path} is ${describe(value)}, which JSON cannot represent`);
+      return -1;
+  }
+}
+
+/** Why `value` is not JSON-compatible, with the path to the first offending part (the slow path). */
+function whyNotJson(value: unknown, path: string, ancestors: object[]): string | undefined {
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return `${path} is ${value}, which JSON cannot represent`;
+  if (
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    typeof value === 'number' ||
+    value === null
+  ) {
+    return undefined;
+  }
+  if (typeof value !== 'object') return `${path} is ${describe(value)}, which JSON cannot represent`;
+  if (ancestors.includes(value)) return `${path} is a circular reference`;
+  ancestors.push(value);
+  try {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) return `${path}[${i}] is a hole in a sparse array`;
+        const reason = whyNotJson(value[i], `${path}[${i}]`, ancestors);
+        if (reason !== undefined) return reason;
+      }
+      return undefined;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null)
+      return `${path} is ${describe(value)}, not a plain object`;
+    for (const key of Object.keys(value)) {
+      const reason = whyNotJson((value as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
+      if (reason !== undefined) return reason;
+    }
+    return undefined;
+  } finally {
+    ancestors.pop();
   }
 }
 
@@ -144,19 +182,26 @@ function describe(value: unknown): string {
   return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
 }
 
-function encodeValue(variable: ContextVar<unknown>, value: unknown): { json: Json; length: number } {
-  let json: unknown = value;
+function unserializable(
+  variable: ContextVar<unknown>,
+  reason: string,
+  cause?: unknown,
+): ContextSerializationError {
+  return new ContextSerializationError(
+    'ERR_CONTEXTVAR_UNSERIALIZABLE',
+    `cannot serialize context variable '${variable.name}': ${reason}`,
+    variable.name,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The JSON form of a variable's value: its codec's output, or the value itself. */
+function encodeValue(variable: ContextVar<unknown>, value: unknown): unknown {
+  if (variable.codec === undefined) return value;
   try {
-    if (variable.codec !== undefined) json = variable.codec.encode(value);
-    return { json: json as Json, length: jsonLength(json, 'value', new Set()) };
+    return variable.codec.encode(value);
   } catch (error) {
-    const hint = variable.codec === undefined ? '; give the variable a codec' : ' (codec output)';
-    throw new ContextSerializationError(
-      'ERR_CONTEXTVAR_UNSERIALIZABLE',
-      `cannot serialize context variable '${variable.name}': ${(error as Error)?.message ?? String(error)}${hint}`,
-      variable.name,
-      { cause: error },
-    );
+    throw unserializable(variable, (error as Error)?.message ?? String(error), error);
   }
 }
 
@@ -171,41 +216,50 @@ function encodeValue(variable: ContextVar<unknown>, value: unknown): { json: Jso
  */
 export function serializeContext(context?: Context, options?: SerializeOptions): SerializedContext {
   const map = ((context as ContextState | undefined) ?? currentContext())._map;
-  const hit = cache.get(map);
-  if (hit !== undefined && hit.options === options) return hit.result;
+  if (map === lastMap && options === lastOptions) return lastResult as SerializedContext;
   const filter = normalize(options);
   const vars: Record<string, Json> = {};
-  const sizes: Array<[string, number]> = [];
   let total = 16;
-  for (const leaf of map.leaves()) {
+  map.forEach((leaf) => {
     const variable = leafVar(leaf) as ContextVar<unknown> | undefined;
-    if (variable !== undefined && !variable.propagate) continue;
+    if (variable !== undefined && !variable.propagate) return;
     const name = variable?.name ?? (leaf.key as Placeholder).name;
-    if (!passes(filter, name)) continue;
+    if (!passes(filter, name)) return;
     // A value still in the JSON form it arrived in (its variable undefined or not yet read) is passed on as is.
-    const { json, length } =
-      leaf.key === variable
-        ? encodeValue(variable as ContextVar<unknown>, leaf.value)
-        : { json: leaf.value as Json, length: jsonLength(leaf.value, 'value', new Set()) };
-    vars[name] = json;
-    sizes.push([name, length]);
+    const json =
+      leaf.key === variable ? encodeValue(variable as ContextVar<unknown>, leaf.value) : leaf.value;
+    const length = jsonLength(json);
+    if (length < 0) {
+      const hint =
+        (variable as ContextVar<unknown>).codec === undefined
+          ? '; give the variable a codec'
+          : ' (codec output)';
+      throw unserializable(variable as ContextVar<unknown>, `${whyNotJson(json, 'value', [])}${hint}`);
+    }
+    vars[name] = json as Json;
     total += name.length + 4 + length;
-  }
-  if (total > filter.maxBytes) {
-    const largest = sizes
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 3)
-      .map(([name, length]) => `'${name}' ~${length}`)
-      .join(', ');
-    throw new ContextSerializationError(
-      'ERR_CONTEXT_TOO_LARGE',
-      `serialized context is ~${total} bytes, over the limit of ${filter.maxBytes} (largest: ${largest})`,
-      sizes[0]?.[0],
-    );
-  }
+  });
+  if (total > filter.maxBytes) throw tooLarge(vars, total, filter.maxBytes);
   const result: SerializedContext = Object.freeze({ v: 1, vars: Object.freeze(vars) });
-  cache.set(map, { options, result });
+  lastMap = map;
+  lastOptions = options;
+  lastResult = result;
   return result;
+}
+
+function tooLarge(vars: Record<string, Json>, total: number, maxBytes: number): ContextSerializationError {
+  const sizes = Object.entries(vars)
+    .map(([name, json]): [string, number] => [name, jsonLength(json)])
+    .sort((a, b) => b[1] - a[1]);
+  const largest = sizes
+    .slice(0, 3)
+    .map(([name, length]) => `'${name}' ~${length}`)
+    .join(', ');
+  return new ContextSerializationError(
+    'ERR_CONTEXT_TOO_LARGE',
+    `serialized context is ~${total} bytes, over the limit of ${maxBytes} (largest: ${largest})`,
+    sizes[0]?.[0],
+  );
 }
 
 function invalid(reason: string): ContextSerializationError {
