@@ -4,6 +4,9 @@
  * routing (worker threads and nested async callbacks included), ordering, failure, volume,
  * truncation, missing context, API down and the orchestration guard.
  */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serializeContext } from '@weft/contextvars';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -28,6 +31,7 @@ import { runTsWorker } from './support/ts-worker.js';
 
 const apiUrl = inject('prefectApiUrl');
 const workerFixture = new URL('./fixtures/log-worker.ts', import.meta.url);
+const exitFixture = new URL('./fixtures/exit-without-flush.ts', import.meta.url);
 
 describe.skipIf(apiUrl === null)('against a real Prefect server', () => {
   let client: PrefectClient;
@@ -235,6 +239,28 @@ describe.skipIf(apiUrl === null)('against a real Prefect server', () => {
   });
 
   describe('log shipping', () => {
+    it('a process that ends without flushing still delivers its queued logs (beforeExit drain)', async () => {
+      const f = await client.createFlow(uniq('exit'));
+      const run = await client.createFlowRun({ flowId: f.id });
+      const marker = uniq('exit-marker');
+      const tsx = createRequire(import.meta.url).resolve('tsx');
+      const result = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          pathToFileURL(tsx).href,
+          '--conditions=@weft/source',
+          fileURLToPath(exitFixture),
+          run.id,
+          marker,
+        ],
+        { env: { ...process.env, PREFECT_API_URL: apiUrl as string }, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const logs = await client.readAllLogs({ flowRunId: run.id });
+      expect(logs.map((l) => l.message)).toEqual([marker]);
+    });
+
     it('1,000 logs all arrive (read back with offset pagination, 200 per page)', async () => {
       const sink = new PrefectApiSink({ client, batchIntervalMs: 200 });
       const memory = new MemorySink();
