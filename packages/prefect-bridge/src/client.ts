@@ -307,6 +307,37 @@ export class PrefectClient {
     return this.request<FlowRun>('GET', `/flow_runs/${encodeURIComponent(id)}`, undefined, options);
   }
 
+  /** One page of `POST /flow_runs/filter`, newest first by default; optionally only runs of one flow. */
+  async readFlowRuns(
+    query: {
+      flowId?: string;
+      sort?:
+        | 'START_TIME_DESC'
+        | 'START_TIME_ASC'
+        | 'EXPECTED_START_TIME_DESC'
+        | 'EXPECTED_START_TIME_ASC'
+        | 'NAME_ASC';
+      limit?: number;
+      offset?: number;
+    } = {},
+    options?: RequestOptions,
+  ): Promise<FlowRun[]> {
+    const limit = query.limit ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new PrefectBridgeError(
+        `readFlowRuns limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`,
+        'INVALID_ARGUMENT',
+      );
+    }
+    const body: Record<string, unknown> = {
+      sort: query.sort ?? 'EXPECTED_START_TIME_DESC',
+      limit,
+      offset: query.offset ?? 0,
+    };
+    if (query.flowId !== undefined) body.flows = { id: { any_: [query.flowId] } };
+    return this.request<FlowRun[]>('POST', '/flow_runs/filter', body, options);
+  }
+
   /**
    * `POST /flow_runs/{id}/set_state` with a fresh `transition_id`. Honours `WAIT` (sleeps and
    * proposes again), returns `ACCEPT`/`REJECT` results, throws {@link PrefectAbortError} on `ABORT`.

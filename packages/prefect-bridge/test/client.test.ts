@@ -149,7 +149,7 @@ describe('PrefectClient retries', () => {
 });
 
 describe('PrefectClient set_state', () => {
-  it('sleeps on WAIT and proposes again; throws PrefectAbortError on ABORT', async () => {
+  it('sleeps on WAIT and proposes again; returns REJECT; throws PrefectAbortError on ABORT', async () => {
     const replies = [
       {
         status: 200,
@@ -158,6 +158,10 @@ describe('PrefectClient set_state', () => {
       {
         status: 201,
         body: { status: 'ACCEPT', state: { type: 'RUNNING' }, details: { type: 'accept_details' } },
+      },
+      {
+        status: 200,
+        body: { status: 'REJECT', state: { type: 'COMPLETED' }, details: { type: 'reject_details' } },
       },
       {
         status: 200,
@@ -180,6 +184,9 @@ describe('PrefectClient set_state', () => {
     expect(first.state.state_details.transition_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(second.state.state_details.transition_id).toBe(first.state.state_details.transition_id);
     expect(first.force).toBe(false);
+    // REJECT is returned, not thrown: the current state comes back (as in Prefect's Python client)
+    const rejected = await client.setTaskRunState('t1', { type: 'RUNNING' });
+    expect(rejected).toMatchObject({ status: 'REJECT', state: { type: 'COMPLETED' } });
     const error = await client.setTaskRunState('t1', { type: 'RUNNING' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PrefectAbortError);
     expect((error as Error).message).toBe(

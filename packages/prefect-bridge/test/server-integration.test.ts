@@ -82,6 +82,18 @@ describe.skipIf(apiUrl === null)('against a real Prefect server', () => {
       expect(await client.readFlowByName(uniq('missing'))).toBeUndefined();
     });
 
+    it('lists the flow runs of a flow, newest first', async () => {
+      const f = await client.createFlow(uniq('list'));
+      const first = await client.createFlowRun({ flowId: f.id, name: 'first' });
+      const second = await client.createFlowRun({ flowId: f.id, name: 'second' });
+      const runs = await client.readFlowRuns({ flowId: f.id });
+      expect(runs.map((r) => r.id)).toEqual([second.id, first.id]);
+      expect(await client.readFlowRuns({ flowId: f.id, limit: 1, offset: 1 })).toHaveLength(1);
+      await expect(client.readFlowRuns({ limit: 0 })).rejects.toThrow(
+        'readFlowRuns limit must be an integer from 1 to 200, got 0',
+      );
+    });
+
     it('orchestration guard: a task run cannot start while its flow run is PENDING (ABORT)', async () => {
       const f = await client.createFlow(uniq('guard'));
       const run = await client.createFlowRun({ flowId: f.id });
