@@ -27,8 +27,10 @@ import { connectionOptions, describeRedis, type RedisLocation } from './redis-co
 import {
   encodeValue,
   jobFiles,
+  jobsDir,
   readValue,
   remove,
+  removeFile,
   runDir,
   storageRoot,
   writeAtomic,
@@ -323,7 +325,7 @@ export class DistributedRunner extends AbstractRunner {
           '(or pass requireWorkers: false to queue jobs for workers that start later).',
       );
     }
-    await mkdir(this.storage, { recursive: true });
+    await mkdir(jobsDir(this.storage), { recursive: true });
     const filter = options.contextFilter ?? this.#contextFilter;
     const maxBytes = this.#maxContextBytes;
     // A generated run id cannot have jobs from an earlier coordinator: skip the look-up.
@@ -388,8 +390,11 @@ export class DistributedRunner extends AbstractRunner {
           if (existing !== undefined && existing !== null) {
             const state = await existing.getState();
             if (state === 'completed' && (await exists(files.result))) return readResult();
-            if (state === 'completed' || state === 'failed') await existing.remove();
-            else {
+            if (state === 'completed' || state === 'failed') {
+              // Submitted anew below, with this run's context; the old job's error must not linger.
+              await existing.remove();
+              await removeFile(files.error);
+            } else {
               const attached = waiter.wait(jobId);
               waiter.added(jobId);
               await waiter.check(jobId);
@@ -397,7 +402,6 @@ export class DistributedRunner extends AbstractRunner {
             }
           }
         }
-        await remove(files.error);
         const outcome = waiter.wait(jobId);
         try {
           await queue.add(jobName(node), data, { ...jobOptions.get(node), jobId });
@@ -469,7 +473,12 @@ export class DistributedRunner extends AbstractRunner {
           }
         }
         if (!failed) {
-          await Promise.all([...submitted].map((jobId) => remove(jobFiles(storage, jobId).dir)));
+          await Promise.all(
+            [...submitted].flatMap((jobId) => {
+              const files = jobFiles(storage, jobId);
+              return [removeFile(files.args), removeFile(files.result), removeFile(files.error)];
+            }),
+          );
           await remove(runDir(storage, runKey));
         }
       },

@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -32,7 +32,7 @@ export interface RedisServer {
   readonly socket: string;
   /** Its temporary folder (removed by `close`). */
   readonly dir: string;
-  /** Its process id. */
+  /** The process id of redis-server. */
   readonly pid: number;
   /** Stops the server and removes its folder. */
   close(): Promise<void>;
@@ -112,30 +112,54 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--maxmemory-policy',
     'noeviction',
   ];
-  let output = '';
+  const logfile = join(dir, 'redis.log');
+  args.push('--logfile', logfile);
+  // A small shell ties redis-server to this process: it stops the server when our end of its stdin
+  // closes (also when this process dies without cleaning up), and exits when the server does.
+  const keeper =
+    'exec 3<&0; "$0" "$@" & pid=$!; echo "$pid"; (read _ignored <&3; kill "$pid" 2>/dev/null) & wait "$pid"';
   let child: ChildProcess;
   try {
-    child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('/bin/sh', ['-c', keeper, binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (error) {
     await remove(dir);
     throw new RedisServerError('ERR_REDIS_START', `cannot start ${binary}: ${(error as Error).message}`, {
       cause: error,
     });
   }
+  let printed = '';
   child.stdout?.on('data', (chunk) => {
-    output = (output + chunk.toString()).slice(-4000);
+    printed = (printed + chunk.toString()).slice(-4000);
   });
   child.stderr?.on('data', (chunk) => {
-    output = (output + chunk.toString()).slice(-4000);
+    printed = (printed + chunk.toString()).slice(-4000);
   });
   let spawnError: Error | undefined;
   child.on('error', (error) => {
     spawnError = error;
   });
+  const serverPid = () => {
+    const pid = Number.parseInt(printed, 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  };
+  const output = async () => {
+    const log = await readFile(logfile, 'utf8').catch(() => '');
+    return `${printed.replace(/^\d+\n/, '')}${log}`.trim().slice(-4000);
+  };
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.stdin?.end();
+      const timer = setTimeout(() => {
+        const pid = serverPid();
+        if (pid !== undefined) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        child.kill('SIGKILL');
+      }, 5000);
       await exited(child);
       clearTimeout(timer);
     }
@@ -144,19 +168,21 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (spawnError !== undefined || child.exitCode !== null || child.signalCode !== null) {
+      const text = await output();
       await stop();
       throw new RedisServerError(
         'ERR_REDIS_START',
-        `${binary} exited before it answered PING${spawnError === undefined ? '' : ` (${spawnError.message})`}:\n${output.trim()}`,
+        `${binary} exited before it answered PING${spawnError === undefined ? '' : ` (${spawnError.message})`}:\n${text}`,
         { cause: spawnError },
       );
     }
     if (await ping(socket)) break;
     if (Date.now() > deadline) {
+      const text = await output();
       await stop();
       throw new RedisServerError(
         'ERR_REDIS_START',
-        `${binary} did not answer PING on ${socket} within ${timeoutMs} ms:\n${output.trim()}`,
+        `${binary} did not answer PING on ${socket} within ${timeoutMs} ms:\n${text}`,
       );
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -166,5 +192,5 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     closing ??= stop();
     return closing;
   };
-  return { socket, dir, pid: child.pid as number, close, [Symbol.asyncDispose]: close };
+  return { socket, dir, pid: serverPid() ?? (child.pid as number), close, [Symbol.asyncDispose]: close };
 }

@@ -4,13 +4,13 @@
  * between nodes live. Paths are derived from the storage root and the job id on each side: a
  * job's payload never names a path.
  *
- * Layout: `<root>/jobs/<jobId>/{args.v8,result.v8,error.json}` and
+ * Layout: `<root>/jobs/<jobId>.{args.v8,result.v8,error.json}` and
  * `<root>/runs/<runKey>/datasets/<dataset>.v8`.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -43,22 +43,21 @@ export function assertSegment(segment: string, what: string): void {
 
 /** Where one job's files live. */
 export interface JobFiles {
-  readonly dir: string;
   readonly args: string;
   readonly result: string;
   readonly error: string;
 }
 
+/** The folder of every job's files under `root`. */
+export function jobsDir(root: string): string {
+  return join(root, 'jobs');
+}
+
 /** The files of job `jobId` under `root`. */
 export function jobFiles(root: string, jobId: string): JobFiles {
   assertSegment(jobId, 'Job id');
-  const dir = join(root, 'jobs', jobId);
-  return {
-    dir,
-    args: join(dir, 'args.v8'),
-    result: join(dir, 'result.v8'),
-    error: join(dir, 'error.json'),
-  };
+  const base = join(root, 'jobs', jobId);
+  return { args: `${base}.args.v8`, result: `${base}.result.v8`, error: `${base}.error.json` };
 }
 
 /** The folder of the datasets the runner keeps for run `runKey`. */
@@ -73,22 +72,27 @@ export function runDir(root: string, runKey: string): string {
   return join(root, 'runs', runKey);
 }
 
+/** Unique to this process (pid and a random part: pids repeat across machines sharing storage). */
+const TMP_TAG = `${process.pid}-${randomBytes(4).toString('hex')}`;
+let tmpCounter = 0;
+
 /**
- * Writes `data` to `filepath` atomically: a temporary file in the same folder, flushed, then
- * renamed over the target, so a reader (or a crash) never sees half a file.
+ * Writes `data` to `filepath` atomically: a temporary file in the same folder, then renamed over
+ * the target, so a reader never sees half a file and a writer that dies leaves the old one (or
+ * none). Creates the folder when it is missing. No fsync: these files matter while the processes
+ * that use them run (and a network file system flushes on close).
  */
 export async function writeAtomic(filepath: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(filepath);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(filepath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx');
+  const tmp = join(dir, `.${basename(filepath)}.${TMP_TAG}.${tmpCounter++}.tmp`);
   try {
-    try {
-      await handle.writeFile(data);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    await writeFile(tmp, data, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dir, { recursive: true });
+    await writeFile(tmp, data, { flag: 'wx' });
+  }
+  try {
     await rename(tmp, filepath);
   } catch (error) {
     await rm(tmp, { force: true });
@@ -124,4 +128,13 @@ export async function readValue(filepath: string): Promise<unknown> {
 /** Removes a file or folder; a missing one is fine. */
 export async function remove(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
+}
+
+/** Removes a file; a missing one is fine. */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }

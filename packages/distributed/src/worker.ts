@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { runInEnvelope } from './context-envelope.js';
@@ -19,6 +18,7 @@ import {
   type JobFiles,
   jobFiles,
   readValue,
+  removeFile,
   storageRoot,
   writeAtomic,
 } from './shared-storage.js';
@@ -163,8 +163,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
     try {
       files = jobFiles(root, jobId);
       const jf = files;
-      // A stale error of an earlier try must not describe this one.
-      await rm(jf.error, { force: true });
+      // The error of an earlier try of this job must not describe this one.
+      if (job.attemptsMade > 0) await removeFile(jf.error);
       const data = parseNodeJob(jobId, job.data);
       const fn = lookup(jobId, data.node, data.module, data.export);
       const resultBytes = await runInEnvelope(data.ctx, async () => {
