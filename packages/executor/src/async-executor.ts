@@ -38,7 +38,7 @@ export interface AsyncExecutorOptions extends ExecutorOptions {}
  * ```ts
  * await using executor = new AsyncExecutor({ maxWorkers: 4 });
  * const pages = urls.map((url) => executor.submit(fetchPage, url));
- * for await (const f of asCompleted(pages)) console.log((await f).length);
+ * for await (const f of asCompleted(pages)) console.log((await f.result()).length);
  * ```
  */
 export class AsyncExecutor extends QueueingExecutor<AnyFunction, AsyncPayload> {

@@ -35,6 +35,7 @@ export { move } from './transfer.js';
 export {
   type AsCompletedOptions,
   asCompleted,
+  type CompletedFuture,
   type DoneAndNotDone,
   type ReturnWhen,
   type WaitOptions,

@@ -144,18 +144,26 @@ export function wait<F extends Future<unknown>>(
  *
  * @example
  * ```ts
- * for await (const f of asCompleted(futures, { timeoutMs: 10_000 })) console.log(await f);
+ * for await (const f of asCompleted(futures, { timeoutMs: 10_000 })) console.log(await f.result());
  * ```
  */
 export function asCompleted<F extends Future<unknown>>(
   fs: Iterable<F>,
   options?: AsCompletedOptions,
-): AsyncIterable<F> {
+): AsyncIterable<CompletedFuture<F>> {
   const futures = dedupe(fs, 'asCompleted()');
   const timeoutMs = checkTimeout(options?.timeoutMs, 'asCompleted()');
   const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
   return { [Symbol.asyncIterator]: () => new AsCompletedIterator(futures, deadline) };
 }
+
+/**
+ * A future as {@link asCompleted} yields it: the `Future` object itself, typed without `then`.
+ * TypeScript types `for await (const x of it)` as if every yielded thenable were awaited, which
+ * would type `x` as the future's result; at run time `for await` yields the future unchanged.
+ * Read its outcome with `result()` / `exception()`.
+ */
+export type CompletedFuture<F extends Future<unknown>> = Omit<F, 'then'>;
 
 /**
  * The iterator behind {@link asCompleted}, written by hand: an `async function*` would await the

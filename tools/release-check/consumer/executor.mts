@@ -22,7 +22,8 @@ inThread.submit((text: string) => text.length, 42);
 async function consume(): Promise<number> {
   const { done, notDone } = await wait([length], { timeoutMs: 1000, returnWhen: 'ALL_COMPLETED' });
   let completed = 0;
-  for await (const finished of asCompleted([length], { timeoutMs: 1000 })) completed += await finished;
+  for await (const finished of asCompleted([length], { timeoutMs: 1000 }))
+    completed += await finished.result();
   const workers = new WorkerThreadExecutor({ maxWorkers: 1, contextFilter: { allow: [traceId] } });
   const checksum = taskRef<(text: string) => string>(new URL('./tasks.js', import.meta.url), 'checksum');
   const digest: string = await workers.submit(checksum, 'hello');
