@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DemoUsageError } from './errors.js';
 
 /** Runner kinds. */
-export const RUNNER_KINDS = ['sequential', 'thread', 'parallel'] as const;
+export const RUNNER_KINDS = ['sequential', 'thread', 'parallel', 'distributed'] as const;
 
 /** A runner kind. */
 export type RunnerKind = (typeof RUNNER_KINDS)[number];
@@ -73,7 +73,7 @@ export function buildProgram(nodeNames: readonly string[], appDir: string): Comm
     .addOption(
       new Option(
         '-r, --runner <kind>',
-        'runner: in order, async concurrency in one thread, or worker threads',
+        'runner: in order, async concurrency in one thread, worker threads, or BullMQ worker processes (starts a local redis-server and 2 weft-workers)',
       )
         .choices(RUNNER_KINDS)
         .default('thread'),
@@ -81,7 +81,7 @@ export function buildProgram(nodeNames: readonly string[], appDir: string): Comm
     .addOption(
       new Option(
         '-w, --max-workers <n>',
-        'most nodes running at once (thread and parallel runners)',
+        'most nodes running at once (thread and parallel runners; worker processes of the distributed runner)',
       ).argParser(positiveInt),
     )
     .option(
@@ -124,6 +124,7 @@ export function buildProgram(nodeNames: readonly string[], appDir: string): Comm
         'Examples (from the repository root; pnpm passes everything after "--" to the demo):\n' +
         '  npx pnpm@10.34.9 demo\n' +
         '  npx pnpm@10.34.9 demo -- --runner parallel --max-workers 2\n' +
+        '  npx pnpm@10.34.9 demo -- --runner distributed\n' +
         '  npx pnpm@10.34.9 demo -- --from-nodes split_data --only-missing\n' +
         '  npx pnpm@10.34.9 demo -- --no-context\n' +
         '  PREFECT_API_URL=http://127.0.0.1:4200/api npx pnpm@10.34.9 demo -- --prefect\n',

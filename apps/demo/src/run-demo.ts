@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
+import { DistributedError, startLocalCluster } from '@weft/distributed';
 import {
   ConsoleSink,
   ensureLogReceiver,
@@ -186,15 +187,36 @@ function toLine(record: LogRecord): LogLine {
   };
 }
 
-function createRunner(options: DemoOptions): AbstractRunner {
+/** The runner, and how to release what it holds (worker threads; the distributed runner's local cluster). */
+async function createRunner(
+  options: DemoOptions,
+  log: (text: string) => void,
+): Promise<{ runner: AbstractRunner; close: () => Promise<void> }> {
   const maxWorkers = options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers };
   switch (options.runner) {
     case 'sequential':
-      return new SequentialRunner();
+      return { runner: new SequentialRunner(), close: async () => {} };
     case 'thread':
-      return new ThreadRunner(maxWorkers);
-    case 'parallel':
-      return new ParallelRunner({ module: NODES_MODULE, ...maxWorkers });
+      return { runner: new ThreadRunner(maxWorkers), close: async () => {} };
+    case 'parallel': {
+      const runner = new ParallelRunner({ module: NODES_MODULE, ...maxWorkers });
+      return { runner, close: () => runner.close() };
+    }
+    case 'distributed': {
+      // A local redis-server and weft-worker processes; the workers' log lines join the demo's output.
+      const cluster = await startLocalCluster({
+        modules: NODES_MODULE,
+        workers: options.maxWorkers ?? 2,
+        worker: { stdio: 'pipe' },
+      });
+      for (const w of cluster.workers) {
+        for (const stream of [w.child.stdout, w.child.stderr]) {
+          stream?.setEncoding('utf8');
+          stream?.on('data', (text: string) => log(text));
+        }
+      }
+      return { runner: cluster.runner, close: () => cluster.close() };
+    }
   }
 }
 
@@ -350,7 +372,16 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
   ];
   // Start receiving records from worker threads before any worker exists.
   ensureLogReceiver();
-  const runner = createRunner(options);
+  let runner: AbstractRunner;
+  let closeRunner: () => Promise<void>;
+  try {
+    ({ runner, close: closeRunner } = await createRunner(options, (text) => progress.log(text)));
+  } catch (error) {
+    if (!(error instanceof DistributedError)) throw error;
+    stderr.write(`error: ${error.message}\n`);
+    await apiSink?.close();
+    return { exitCode: 1, record: undefined, report: undefined, reportPath: undefined, records: [], error };
+  }
   // --no-context turns propagation off everywhere the demo controls it: the runner, and the
   // executor train_ridge_regression hands its cross-validation fits to.
   const catalog = createCatalog(options.dataDir, DEFAULT_MODEL_OPTIONS, {
@@ -383,7 +414,7 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
     error = e;
   } finally {
     progress.stop();
-    if (runner instanceof ParallelRunner) await runner.close();
+    await closeRunner();
     await apiSink?.close();
   }
   record.durationMs = performance.now() - started;
