@@ -6,8 +6,8 @@
  * 2. Shipping 10,000 logs from one "node" to a real Prefect 3 server (started here, throwaway,
  *    pip-installed into the repository's .cache/ like the tests): none may be lost, and the node's
  *    own time with the batched PrefectApiSink must stay ≤ 1.2× its time with a MemorySink. Two node
- *    shapes: pure logging (10,000 calls back to back, yielding every 100) and a node that does ~20 µs
- *    of work per log line.
+ *    shapes: pure logging (10,000 calls back to back, yielding every 100) and a node that does a fixed
+ *    amount of arithmetic (calibrated to ~20 µs) per log line.
  */
 import { fileURLToPath } from 'node:url';
 import {
@@ -109,16 +109,32 @@ function logCallCases(): void {
   );
 }
 
-/** A node that emits `count` logs, yielding to the event loop every 100, doing `workUs` of CPU work per log. */
-async function nodeBody(count: number, workUs: number): Promise<number> {
+/** A fixed amount of arithmetic (the same work in both variants, whatever the machine's load). */
+function work(iterations: number): number {
+  let acc = 0;
+  for (let i = 0; i < iterations; i++) acc = (acc + i * 7) % 1_000_003;
+  return acc;
+}
+
+/** Iterations of {@link work} that take about `us` microseconds here (calibrated once, best of 5). */
+function calibrate(us: number): number {
+  const probe = 1_000_000;
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    consume(work(probe));
+    best = Math.min(best, performance.now() - t);
+  }
+  return Math.max(1, Math.round((probe * us) / (best * 1000)));
+}
+
+/** A node that emits `count` logs, yielding to the event loop every 100, doing `iterations` of work per log. */
+async function nodeBody(count: number, iterations: number): Promise<number> {
   const logger = getRunLogger();
   let acc = 0;
   const start = performance.now();
   for (let i = 0; i < count; i++) {
-    if (workUs > 0) {
-      const until = performance.now() + workUs / 1000;
-      while (performance.now() < until) acc++;
-    }
+    if (iterations > 0) acc += work(iterations);
     logger.info(`row batch ${i} processed`);
     if (i % 100 === 99) await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -138,7 +154,9 @@ async function shipping(): Promise<void> {
     const ROUNDS = 7;
     const rows: string[][] = [];
     let allArrived = true;
+    const twentyUs = calibrate(20);
     for (const workUs of [0, 20]) {
+      const iterations = workUs === 0 ? 0 : twentyUs;
       const times: Record<'memory' | 'api', number[]> = { memory: [], api: [] };
       const lost: number[] = [];
       const shipMs: number[] = [];
@@ -152,7 +170,7 @@ async function shipping(): Promise<void> {
           await flow(
             async () => {
               flowRunId = getRunLogger().flowRunId as string;
-              nodeMs = await nodeBody(COUNT, workUs);
+              nodeMs = await nodeBody(COUNT, iterations);
             },
             { name: `bench-shipping-${kind}`, client, sinks, logLifecycle: false },
           )();
@@ -169,7 +187,7 @@ async function shipping(): Promise<void> {
       const mem = median(times.memory);
       const api = median(times.api);
       rows.push([
-        workUs === 0 ? 'pure logging' : `~${workUs} µs work per log`,
+        workUs === 0 ? 'pure logging' : `~${workUs} µs of work per log (fixed arithmetic)`,
         fmt(mem, 1),
         fmt(api, 1),
         fmt(((api - mem) * 1000) / COUNT, 2),
