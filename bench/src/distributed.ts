@@ -178,7 +178,7 @@ async function main(): Promise<void> {
         fmt((bare * 1000) / w.nodes, 0),
         fmt((dist * 1000) / w.nodes, 0),
         Number.isNaN(bare) ? 'n/a' : `${fmt(dist / bare, 2)}x`,
-        `${fmt(seq / dist, 2)}x`,
+        w.kind === 'cpu' ? `${fmt(seq / dist, 2)}x` : '–',
       ];
     });
     printTable(

@@ -20,6 +20,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ContextEnvelopeError,
+  JobSubmitError,
   MemoryDatasetBetweenNodesError,
   NodeDataTransferError,
   StorageDataset,
@@ -241,6 +242,35 @@ describe.skipIf(skipWithoutRedis)(
         expect((out.p3 as Probe).secret).toBe('visible');
       });
 
+      it('with propagateContext false, sends only what the hooks bound in the node', async () => {
+        const hooks: Hooks[] = [
+          prefectHooks({ client: null, sinks: [new MemorySink()], logLifecycle: false }),
+        ];
+        const out = await userVar.run('not-sent', () =>
+          cluster.runner.run(probes(), new DataCatalog({ x: 1, 'params:ms': 0 }), {
+            hooks,
+            propagateContext: false,
+          }),
+        );
+        const seen = out.p2 as Probe;
+        expect(seen.user).toBeNull();
+        expect(seen.taskRun).not.toBeNull();
+      });
+
+      it('refuses a job over maxJobBytes, naming the node', async () => {
+        const runner = cluster.makeRunner({ maxJobBytes: 400 });
+        const p = pipeline([node(probe, 'x', 'seen', { name: 'look' })]);
+        const error = await userVar
+          .run('u'.repeat(500), () => runner.run(p, new DataCatalog({ x: 1 })))
+          .catch((e) => e);
+        expect(error.node).toBe('look');
+        expect(error.cause).toBeInstanceOf(JobSubmitError);
+        expect(error.cause.code).toBe('ERR_JOB_TOO_LARGE');
+        expect(error.cause.message).toContain(
+          "The job of node 'look' is over the per-job size limit of 400 bytes",
+        );
+      });
+
       it('rejects a context over maxContextBytes, naming the node', async () => {
         const runner = cluster.makeRunner({ maxContextBytes: 1024 });
         const p = pipeline([node(probe, 'x', 'seen', { name: 'look' })]);
@@ -398,6 +428,36 @@ describe.skipIf(skipWithoutRedis)(
           const files = await readdir(dir);
           expect(files.filter((f) => f.startsWith('a-'))).toHaveLength(1);
           expect(files.filter((f) => f.startsWith('b-'))).toHaveLength(1);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+
+      it('withdraws the jobs that have not started when a run is cancelled', async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'weft-cancel-'));
+        try {
+          const runId = `cancel-${randomUUID()}`;
+          const labels = ['c1', 'c2', 'c3', 'c4'];
+          const p = pipeline(
+            labels.map((l) =>
+              node(recordAndWait, ['params:dir', `params:${l}`, 'params:yes', 'x'], l, { name: l }),
+            ),
+          );
+          const inputs: Record<string, unknown> = { 'params:dir': dir, 'params:yes': true, x: 1 };
+          for (const l of labels) inputs[`params:${l}`] = l;
+          const abort = new AbortController();
+          const run = cluster.runner.run(p, new DataCatalog(inputs), { runId, signal: abort.signal });
+          // Both workers busy (concurrency 1 each): two nodes run, two jobs wait.
+          while ((await readdir(dir)).length < 2) await new Promise((r) => setTimeout(r, 25));
+          abort.abort();
+          await expect(run).rejects.toBeInstanceOf(RunCancelledError);
+          const started = (await readdir(dir)).map((f) => f.split('-')[0] as string);
+          const waiting = labels.filter((l) => !started.includes(l));
+          expect(waiting).toHaveLength(2);
+          for (const l of waiting) expect(await getJobData(runId, l)).toBeUndefined();
+          for (const l of started) await writeFile(join(dir, `release-${l}`), '');
+          await new Promise((r) => setTimeout(r, 500));
+          expect((await readdir(dir)).filter((f) => !f.startsWith('release-'))).toHaveLength(2);
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
