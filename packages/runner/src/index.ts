@@ -71,6 +71,13 @@ export {
 } from './hooks.js';
 export { MemoryDataset, type MemoryDatasetOptions } from './memory-dataset.js';
 export { Node, type NodeFunction, type NodeIO, type NodeOptions, node } from './node.js';
+export {
+  importModule,
+  type NodeFunctionRef,
+  type NodeFunctionSite,
+  resolveNodeFunctions,
+  toModuleUrl,
+} from './node-functions.js';
 export type { InvokeNode } from './node-task.js';
 export { ParallelRunner, type ParallelRunnerOptions } from './parallel-runner.js';
 export {

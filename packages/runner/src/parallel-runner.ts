@@ -5,13 +5,11 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { isAbsolute } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { type TaskRef, taskRef, WorkerThreadExecutor } from '@weft/executor';
 import { AbstractRunner, type Execution, type RunSetup, validateMaxWorkers } from './abstract-runner.js';
-import { NodeNotTransferableError, RunnerConfigError } from './errors.js';
-import type { Node } from './node.js';
+import { RunnerConfigError } from './errors.js';
+import { type NodeFunctionRef, resolveNodeFunctions, toModuleUrl } from './node-functions.js';
 import { parallelTasks } from './parallel-tasks.js';
 import { requiredWorkers } from './required-workers.js';
 
@@ -29,11 +27,6 @@ export interface ParallelRunnerOptions {
   execArgv?: string[];
   /** Memory limits of each worker thread. */
   resourceLimits?: ResourceLimits;
-}
-
-interface FunctionRef {
-  readonly moduleUrl: string;
-  readonly exportName: string;
 }
 
 /**
@@ -80,7 +73,7 @@ export class ParallelRunner extends AbstractRunner {
     }
     validateMaxWorkers('ParallelRunner', options.maxWorkers);
     const list = Array.isArray(options.module) ? options.module : [options.module];
-    this.modules = list.map(toModuleUrl);
+    this.modules = list.map((module) => toModuleUrl(module, 'ParallelRunner'));
     this.maxWorkers = options.maxWorkers ?? availableParallelism();
     this.#execArgv = options.execArgv;
     this.#resourceLimits = options.resourceLimits;
@@ -99,7 +92,11 @@ export class ParallelRunner extends AbstractRunner {
   }
 
   protected async _prepare({ pipeline, options }: RunSetup): Promise<Execution> {
-    const refs = await this.#resolveFunctions(pipeline.nodes);
+    const refs = await resolveNodeFunctions(pipeline.nodes, this.modules, {
+      runner: 'ParallelRunner',
+      worker: 'a worker thread',
+      boundary: 'a thread boundary',
+    });
     this.#executor ??= new WorkerThreadExecutor({
       maxWorkers: this.maxWorkers,
       ...(this.#execArgv === undefined ? {} : { execArgv: this.#execArgv }),
@@ -118,7 +115,7 @@ export class ParallelRunner extends AbstractRunner {
       slots: Math.min(this.maxWorkers, requiredWorkers(pipeline)),
       // Called inside the node's context: the executor captures it (beforeNodeRun's values too).
       invoke: (node, args) => {
-        const ref = refs.get(node) as FunctionRef;
+        const ref = refs.get(node) as NodeFunctionRef;
         if (node.streaming) {
           return executor.submitWith(
             submitOptions,
@@ -137,55 +134,4 @@ export class ParallelRunner extends AbstractRunner {
       },
     };
   }
-
-  async #resolveFunctions(nodes: readonly Node[]): Promise<Map<Node, FunctionRef>> {
-    const exported = new Map<unknown, FunctionRef>();
-    for (const moduleUrl of this.modules) {
-      let namespace: Record<string, unknown>;
-      try {
-        namespace = (await import(moduleUrl)) as Record<string, unknown>;
-      } catch (error) {
-        throw new RunnerConfigError(
-          'ERR_RUNNER_MODULE',
-          `ParallelRunner cannot import module ${moduleUrl}: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        );
-      }
-      for (const [exportName, value] of Object.entries(namespace)) {
-        if (typeof value === 'function' && !exported.has(value))
-          exported.set(value, { moduleUrl, exportName });
-      }
-    }
-    const refs = new Map<Node, FunctionRef>();
-    const where = this.modules.join(', ');
-    for (const n of nodes) {
-      const ref = exported.get(n.fn);
-      if (ref !== undefined) {
-        refs.set(n, ref);
-        continue;
-      }
-      const what =
-        n.fn.name === ''
-          ? 'an inline lambda'
-          : `'${n.fn.name}', which is not exported by ${where} (a closure, a nested function, or a function of another module)`;
-      throw new NodeNotTransferableError(
-        `ParallelRunner cannot run node '${n.name}' in a worker thread: its function is ${what}. ` +
-          'Worker threads import node functions by name, so each must be a module-level export of the module given ' +
-          "to ParallelRunner (or re-exported by it: export { fn } from './nodes.js'); closures and inline lambdas " +
-          'cannot cross a thread boundary. Run such nodes on SequentialRunner or ThreadRunner.',
-        n.name,
-      );
-    }
-    return refs;
-  }
-}
-
-function toModuleUrl(module: string | URL): string {
-  if (module instanceof URL) return module.href;
-  if (typeof module === 'string' && module.startsWith('file:')) return new URL(module).href;
-  if (typeof module === 'string' && isAbsolute(module)) return pathToFileURL(module).href;
-  throw new RunnerConfigError(
-    'ERR_RUNNER_OPTIONS',
-    `ParallelRunner: module must be a file URL or an absolute path (e.g. import.meta.url), got ${JSON.stringify(module)}.`,
-  );
 }
