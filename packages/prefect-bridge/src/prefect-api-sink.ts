@@ -62,16 +62,10 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-/**
- * A queued log. Serialization is deferred to the sender (off the logging call's path): `json` is
- * filled in when the item is batched, `estimate` (exact once serialized) feeds the byte budget.
- */
-interface Item {
-  readonly record: LogRecord;
-  /** The strictly increasing timestamp assigned at write time (FIFO order). */
-  readonly micros: number;
-  json: string | undefined;
-  bytes: number;
+/** A serialized log and its exact size in bytes. */
+interface Prepared {
+  readonly json: string;
+  readonly bytes: number;
 }
 
 /** Bytes of a serialized LogCreate besides its name and message (keys, two UUIDs, timestamp, level). */
@@ -109,8 +103,16 @@ export class PrefectApiSink implements LogSink {
   /** See {@link PrefectApiSinkOptions.whenMissingFlow}. */
   readonly whenMissingFlow: WhenMissingFlow;
 
-  #queue: Item[] = [];
+  // The queue: records and their timestamps in parallel arrays (a write allocates nothing); the
+  // sender serializes them. Sequence numbers (#offset + index) survive compaction.
+  #records: (LogRecord | undefined)[] = [];
+  #micros: number[] = [];
   #head = 0;
+  #offset = 0;
+  /** Records serialized at write time (possibly oversize), by sequence number. */
+  readonly #prepared = new Map<number, Prepared>();
+  /** The head record, serialized but left for the next batch (it did not fit the byte budget). */
+  #carry: (Prepared & { readonly seq: number }) | undefined;
   #queuedBytes = 0;
   #enqueued = 0;
   #processed = 0;
@@ -175,7 +177,7 @@ export class PrefectApiSink implements LogSink {
   /** Current counters. */
   get stats(): PrefectApiSinkStats {
     return {
-      queued: this.#queue.length - this.#head,
+      queued: this.#records.length - this.#head,
       sent: this.#sent,
       failed: this.#failed,
       dropped: this.#dropped,
@@ -214,18 +216,18 @@ export class PrefectApiSink implements LogSink {
       this.#dropped++;
       return;
     }
+    if (this.#records.length - this.#head >= this.maxQueue) this.#evictOldest();
     const micros = monotonic(record.timestamp);
     const base = FIXED_LOG_BYTES + record.name.length;
     const length = record.message.length;
     // a message that could be oversize (UTF-8 needs at most 3 bytes per UTF-16 unit) is serialized
-    // and truncated now; the rest later, in the sender, with `length` as the size estimate
-    const item: Item =
-      (base + length * 3) * 1.2 > this.maxLogBytes
-        ? this.#prepare(record, micros)
-        : { record, micros, json: undefined, bytes: base + length };
-    if (this.#queue.length - this.#head >= this.maxQueue) this.#evictOldest();
-    this.#queue.push(item);
-    this.#queuedBytes += item.bytes;
+    // and truncated now; the rest later, in the sender
+    if ((base + length * 3) * 1.2 > this.maxLogBytes) {
+      this.#prepared.set(this.#offset + this.#records.length, this.#prepare(record, micros));
+    }
+    this.#records.push(record);
+    this.#micros.push(micros);
+    this.#queuedBytes += this.#estimate(this.#offset + this.#records.length - 1, record);
     this.#enqueued++;
     if (this.#queuedBytes >= this.maxBatchBytes) this.#kick();
     else if (this.#timer === undefined && this.#sending === undefined) {
@@ -263,13 +265,11 @@ export class PrefectApiSink implements LogSink {
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      const left = this.#queue.length - this.#head;
+      const left = this.#records.length - this.#head;
       this.#abort.abort(new Error(`PrefectApiSink closed after ${timeoutMs} ms`));
       this.#dropped += left;
       this.#processed += left;
-      this.#queue = [];
-      this.#head = 0;
-      this.#queuedBytes = 0;
+      this.#reset();
       this.#report(
         `${left} log(s) still queued when PrefectApiSink.close() timed out after ${timeoutMs} ms were dropped (server ${this.client.apiUrl}).`,
       );
@@ -280,7 +280,23 @@ export class PrefectApiSink implements LogSink {
     this.#timer = undefined;
   }
 
-  #prepare(record: LogRecord, micros: number): Item {
+  /** Empties the queue. */
+  #reset(): void {
+    this.#offset += this.#records.length;
+    this.#records = [];
+    this.#micros = [];
+    this.#head = 0;
+    this.#prepared.clear();
+    this.#carry = undefined;
+    this.#queuedBytes = 0;
+  }
+
+  /** The size a queued record counts for in the byte budget (exact when it was serialized at write time). */
+  #estimate(seq: number, record: LogRecord): number {
+    return this.#prepared.get(seq)?.bytes ?? FIXED_LOG_BYTES + record.name.length + record.message.length;
+  }
+
+  #prepare(record: LogRecord, micros: number): Prepared {
     const log: LogCreate = {
       name: record.name,
       level: record.level,
@@ -312,41 +328,43 @@ export class PrefectApiSink implements LogSink {
       bytes = sizeWith(lo);
       json = JSON.stringify(log);
     }
-    return { record, micros, json, bytes };
+    return { json, bytes };
   }
 
-  /** Serializes a queued item (once); returns its exact size. */
-  #serialize(item: Item): number {
-    if (item.json === undefined) {
-      const { record } = item;
-      const json = JSON.stringify({
-        name: record.name,
-        level: record.level,
-        message: record.message,
-        timestamp: formatTimestamp(item.micros),
-        flow_run_id: record.flowRunId,
-        task_run_id: record.taskRunId,
-      } satisfies LogCreate);
-      let bytes = Buffer.byteLength(json, 'utf8');
-      item.json = json;
-      if (bytes > this.maxLogBytes) {
-        // JSON escapes made it outgrow the estimate: truncate now
-        const prepared = this.#prepare(item.record, item.micros);
-        item.json = prepared.json;
-        bytes = prepared.bytes;
-      }
-      this.#queuedBytes += bytes - item.bytes;
-      item.bytes = bytes;
-    }
-    return item.bytes;
+  /** The serialized form of the queued record at `index` (truncated if JSON escapes made it oversize). */
+  #serialized(index: number): Prepared {
+    const seq = this.#offset + index;
+    if (this.#carry?.seq === seq) return this.#carry;
+    const early = this.#prepared.get(seq);
+    if (early !== undefined) return early;
+    const record = this.#records[index] as LogRecord;
+    const micros = this.#micros[index] as number;
+    const json = JSON.stringify({
+      name: record.name,
+      level: record.level,
+      message: record.message,
+      timestamp: formatTimestamp(micros),
+      flow_run_id: record.flowRunId,
+      task_run_id: record.taskRunId,
+    } satisfies LogCreate);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    return bytes > this.maxLogBytes ? this.#prepare(record, micros) : { json, bytes };
+  }
+
+  /** Removes the head record from the queue; returns what it counted for in the byte budget. */
+  #shift(): number {
+    const seq = this.#offset + this.#head;
+    const estimate = this.#estimate(seq, this.#records[this.#head] as LogRecord);
+    this.#prepared.delete(seq);
+    if (this.#carry?.seq === seq) this.#carry = undefined;
+    this.#records[this.#head] = undefined;
+    this.#head++;
+    return estimate;
   }
 
   #evictOldest(): void {
-    const old = this.#queue[this.#head];
-    if (old === undefined) return;
-    this.#queue[this.#head] = undefined as unknown as Item;
-    this.#head++;
-    this.#queuedBytes -= old.bytes;
+    if (this.#head >= this.#records.length) return;
+    this.#queuedBytes -= this.#shift();
     this.#dropped++;
     this.#processed++;
     if (!this.#reported) {
@@ -358,8 +376,10 @@ export class PrefectApiSink implements LogSink {
   }
 
   #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
+    if (this.#head > 1024 && this.#head * 2 > this.#records.length) {
+      this.#offset += this.#head;
+      this.#records = this.#records.slice(this.#head);
+      this.#micros = this.#micros.slice(this.#head);
       this.#head = 0;
     }
   }
@@ -369,25 +389,27 @@ export class PrefectApiSink implements LogSink {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#sending === undefined && this.#head < this.#queue.length) this.#sending = this.#drain();
+    if (this.#sending === undefined && this.#head < this.#records.length) this.#sending = this.#drain();
   }
 
   async #drain(): Promise<void> {
     await undefined; // let #kick store the promise before the finally block can clear it
     try {
-      while (this.#head < this.#queue.length) {
+      while (this.#head < this.#records.length) {
         const batch: string[] = [];
         let bytes = 0;
-        while (this.#head < this.#queue.length) {
-          const item = this.#queue[this.#head] as Item;
-          const size = this.#serialize(item);
-          if (batch.length > 0 && bytes + size > this.maxBatchBytes) break;
-          batch.push(item.json as string);
-          bytes += size;
-          this.#queue[this.#head] = undefined as unknown as Item;
-          this.#head++;
+        let estimated = 0;
+        while (this.#head < this.#records.length) {
+          const item = this.#serialized(this.#head);
+          if (batch.length > 0 && bytes + item.bytes > this.maxBatchBytes) {
+            this.#carry = { ...item, seq: this.#offset + this.#head };
+            break;
+          }
+          batch.push(item.json);
+          bytes += item.bytes;
+          estimated += this.#shift();
         }
-        this.#queuedBytes -= bytes;
+        this.#queuedBytes -= estimated;
         this.#compact();
         try {
           await this.client.createLogsRaw(`[${batch.join(',')}]`, { signal: this.#abort.signal });
@@ -406,11 +428,7 @@ export class PrefectApiSink implements LogSink {
       }
     } finally {
       this.#sending = undefined;
-      if (this.#queue.length === 0 || this.#head >= this.#queue.length) {
-        this.#queue = [];
-        this.#head = 0;
-        this.#queuedBytes = 0;
-      }
+      if (this.#head >= this.#records.length) this.#reset();
       this.#settleWaiters();
     }
   }

@@ -79,6 +79,7 @@ export class PrefectHooks implements Hooks {
   readonly #options: PrefectHooksOptions;
   readonly #sinks: readonly LogSink[] | undefined;
   readonly #runs = new Map<string, RunState>();
+  readonly #ownedSinks: readonly LogSink[] | undefined;
 
   /** @param options See {@link PrefectHooksOptions}. */
   constructor(options: PrefectHooksOptions = {}) {
@@ -94,13 +95,21 @@ export class PrefectHooks implements Hooks {
     }
     this.#options = options;
     this.tracker = resolveTracker(options.client);
-    this.#sinks =
-      options.sinks ??
-      (options.client instanceof PrefectClient
-        ? [new ConsoleSink(), new PrefectApiSink({ client: options.client })]
-        : undefined);
+    if (options.sinks === undefined && options.client instanceof PrefectClient) {
+      this.#ownedSinks = [new ConsoleSink(), new PrefectApiSink({ client: options.client })];
+    }
+    this.#sinks = options.sinks ?? this.#ownedSinks;
     // worker threads spawned from now on forward their logs here
     ensureLogReceiver();
+  }
+
+  /**
+   * Closes the sinks these hooks created themselves (the API sink made for an explicit `client`),
+   * sending what is still queued within `timeoutMs` (default 5000). Sinks you passed are yours to
+   * close. Never rejects.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    await Promise.all((this.#ownedSinks ?? []).map((sink) => sink.close?.(options)));
   }
 
   /** The flow run of a run id, while the run is in progress or among the last ones remembered. */

@@ -100,6 +100,26 @@ describe('PrefectApiSink', () => {
     await sink.close();
   });
 
+  it('keeps FIFO order across many small batches and queue compaction', async () => {
+    server = await startScriptedServer(ok);
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: server.url }),
+      maxBatchBytes: 20_000,
+      batchIntervalMs: 10_000,
+    });
+    const messages = Array.from({ length: 3000 }, (_, i) => `n${i}`);
+    messages.forEach((message, i) => {
+      sink.write(record({ message }));
+      if (i === 1500) void sink.flush(); // sending starts while records keep coming
+    });
+    await sink.flush();
+    const batches = bodies(server);
+    expect(batches.length).toBeGreaterThan(20);
+    expect(batches.flat().map((l) => l.message)).toEqual(messages);
+    expect(sink.stats).toMatchObject({ sent: 3000, queued: 0, failed: 0, dropped: 0 });
+    await sink.close();
+  });
+
   it('truncates an oversize message to fit maxLogBytes, ending in "... [truncated]"', async () => {
     server = await startScriptedServer(ok);
     const sink = new PrefectApiSink({ client: new PrefectClient({ apiUrl: server.url }), maxLogBytes: 1000 });

@@ -212,6 +212,15 @@ describe.skipIf(apiUrl === null)('prefectHooks against a real Prefect server', (
     },
   );
 
+  it('prefectHooks({ client }) alone ships the logs to that server; close() sends what is queued', async () => {
+    const hooks = prefectHooks({ client, flowName: 'hooks-owned-sinks' });
+    const runId = `owned-${Date.now()}`;
+    await new SequentialRunner().run(happyPipeline, new DataCatalog({ seed: 3 }), { hooks: [hooks], runId });
+    await hooks.close();
+    const logs = await client.readAllLogs({ flowRunId: hooks.flowRunFor(runId)?.id as string });
+    expect(logs.filter((l) => l.message.startsWith('sentinel '))).toHaveLength(5);
+  });
+
   it.each(runners)(
     'on %s: a failing node ends FAILED with its error, the flow FAILED, later nodes not run',
     async (runnerName, makeRunner) => {
