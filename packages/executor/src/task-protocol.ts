@@ -6,7 +6,6 @@
  * @internal
  * @module
  */
-import type { SerializedContext } from '@weft/contextvars';
 
 /**
  * Key of the message a worker posts once the trampoline is loaded: until one arrives, a failing
@@ -17,8 +16,11 @@ export const TRAMPOLINE_LOADED = '@weft/executor:trampoline-loaded';
 /** What the main thread sends for one task. */
 export interface TaskMessage {
   readonly target: { readonly moduleUrl: string; readonly exportName: string };
-  /** The submitter's context; absent when propagation is off (the worker then never enters a context). */
-  readonly ctx?: SerializedContext;
+  /**
+   * The submitter's context as the JSON text of a `SerializedContext`; absent when propagation is
+   * off or no variable travels (the worker then never enters a context).
+   */
+  readonly ctx?: string;
   readonly args: unknown[];
 }
 

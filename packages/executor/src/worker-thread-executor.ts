@@ -12,6 +12,29 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { type SerializedContext, serializeContext } from '@weft/contextvars';
+
+// The JSON text of the last context sent: serializeContext returns the same object for an
+// unchanged context, so a run of submits from one context stringifies it once.
+let lastContext: SerializedContext | undefined;
+let lastContextText: string | undefined;
+
+/**
+ * What a task message carries for a context: nothing when no variable travels (so the worker need
+ * not enter a context), else its JSON text (a string clones far cheaper than an object graph, and
+ * lets the worker reuse the context it rebuilt for the previous task).
+ */
+function contextText(serialized: SerializedContext): string | undefined {
+  if (serialized === lastContext) return lastContextText;
+  let empty = true;
+  for (const _ in serialized.vars) {
+    empty = false;
+    break;
+  }
+  lastContext = serialized;
+  lastContextText = empty ? undefined : JSON.stringify(serialized);
+  return lastContextText;
+}
+
 import { Piscina } from 'piscina';
 import { type ContextPolicy, executorPolicy, submitPolicy } from './context-capture.js';
 import {
@@ -268,10 +291,10 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
         transferList.push(arg[TRANSFERABLE] as TransferListItem);
       }
     }
-    let ctx: SerializedContext | undefined;
+    let ctx: string | undefined;
     if (policy.propagate) {
       try {
-        ctx = serializeContext(undefined, policy.filter);
+        ctx = contextText(serializeContext(undefined, policy.filter));
       } catch (cause) {
         return {
           name: task.name,
