@@ -222,12 +222,15 @@ export class PrefectApiSink implements LogSink {
     const length = record.message.length;
     // a message that could be oversize (UTF-8 needs at most 3 bytes per UTF-16 unit) is serialized
     // and truncated now; the rest later, in the sender
+    let estimate = base + length;
     if ((base + length * 3) * 1.2 > this.maxLogBytes) {
-      this.#prepared.set(this.#offset + this.#records.length, this.#prepare(record, micros));
+      const prepared = this.#prepare(record, micros);
+      this.#prepared.set(this.#offset + this.#records.length, prepared);
+      estimate = prepared.bytes;
     }
     this.#records.push(record);
     this.#micros.push(micros);
-    this.#queuedBytes += this.#estimate(this.#offset + this.#records.length - 1, record);
+    this.#queuedBytes += estimate;
     this.#enqueued++;
     if (this.#queuedBytes >= this.maxBatchBytes) this.#kick();
     else if (this.#timer === undefined && this.#sending === undefined) {
