@@ -62,9 +62,8 @@ describe('PrefectClient retries', () => {
     expect(await client.serverVersion()).toBe('3.9.1');
     expect(server.requests).toHaveLength(4);
     const gaps = server.requests.slice(1).map((r, i) => r.at - (server?.requests[i]?.at ?? 0));
-    // 20, 40, 80 ms ±20 % jitter: each wait at least ~16 ms, and growing overall
-    expect(gaps.every((g) => g >= 12)).toBe(true);
-    expect((gaps[2] ?? 0) >= (gaps[0] ?? 0)).toBe(true);
+    // waits of 20, 40, 80 ms ±20 % jitter: each at least 16 ms (a lower bound only: load makes them longer)
+    expect(gaps.every((g) => g >= 15)).toBe(true);
   });
 
   it('retries 408, 429 and 502 too, honouring Retry-After', async () => {
