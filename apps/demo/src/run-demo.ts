@@ -20,7 +20,6 @@ import {
   PrefectClient,
   prefectHooks,
   taskRunVar,
-  waitForWorkerLogs,
 } from '@weft/prefect-bridge';
 import {
   type AbstractRunner,
@@ -162,16 +161,6 @@ class DemoTracker implements Hooks {
     this.#progress.nodeFinished(name, status, n.durationMs);
   }
 }
-
-/** Waits for log records still travelling from worker threads (at most 1 s) when a node settles. */
-const WORKER_LOG_BARRIER: Hooks = {
-  async afterNodeRun() {
-    await waitForWorkerLogs(1000);
-  },
-  async onNodeError() {
-    await waitForWorkerLogs(1000);
-  },
-};
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
@@ -359,9 +348,6 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
   const apiSink = client === null ? undefined : new PrefectApiSink({ client });
   const sinks: LogSink[] = [consoleSink, collector, ...(apiSink === undefined ? [] : [apiSink])];
   const hooks: Hooks[] = [
-    // ParallelRunner: a node's own log lines travel from its worker thread; let them arrive before
-    // the Prefect hooks log "Finished in state Completed()" for it, so the console keeps their order.
-    ...(options.runner === 'parallel' ? [WORKER_LOG_BARRIER] : []),
     prefectHooks({
       client,
       sinks,
