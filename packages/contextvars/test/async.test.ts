@@ -114,6 +114,24 @@ describe('async propagation', () => {
     expect(outer).toBe('outer');
   });
 
+  it('awaiting a custom thenable: its then runs in the awaiting context, and so does the continuation', async () => {
+    let resolveLater!: (value: string) => void;
+    const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is the point
+      then(onFulfilled: (value: string) => void) {
+        const inThen = v.get();
+        resolveLater = (value) => onFulfilled(`${value}, then saw ${inThen}`);
+      },
+    };
+    const awaited = v.run('awaiter', async () => {
+      const value = await thenable;
+      return `${value}, continuation saw ${v.get()}`;
+    });
+    await null;
+    v.run('resolver', () => resolveLater('resolved'));
+    expect(await awaited).toBe('resolved, then saw awaiter, continuation saw awaiter');
+  });
+
   it('an unhandled rejection handler sees the rejecting context', async () => {
     const seen = new Promise((resolve) => {
       const handler = () => {
