@@ -5,14 +5,15 @@
  *
  * @module
  */
+
 import { access, mkdir, readFile } from 'node:fs/promises';
 import type { ContextFilter } from '@weft/contextvars';
+import { decodeThrown, type ThrownValue } from '@weft/executor';
 import { AbstractRunner, type Execution, type Node, type RunSetup } from '@weft/runner';
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { buildEnvelope, DEFAULT_MAX_CONTEXT_BYTES } from './context-envelope.js';
 import { placeDatasetsBetweenNodes } from './datasets-between-nodes.js';
-import { type ErrorRecord, fromErrorRecord } from './error-record.js';
 import {
   DistributedConfigError,
   JobSubmitError,
@@ -435,13 +436,13 @@ export class DistributedRunner extends AbstractRunner {
       async function settle(end: Awaited<ReturnType<JobWaiter['wait']>>): Promise<unknown> {
         if (end.state === 'completed') return readResult();
         if (end.state === 'failed') {
-          let record: ErrorRecord | undefined;
+          let thrown: ThrownValue | undefined;
           try {
-            record = JSON.parse(await readFile(files.error, 'utf8')) as ErrorRecord;
+            thrown = JSON.parse(await readFile(files.error, 'utf8')) as ThrownValue;
           } catch {
-            record = undefined;
+            thrown = undefined;
           }
-          if (record !== undefined) throw fromErrorRecord(record);
+          if (thrown !== undefined) throw decodeThrown(thrown);
           throw new RemoteJobError(
             'ERR_JOB_FAILED',
             `The job of node '${node.name}' (${jobId}) failed without a node error: ${end.failedReason || 'no reason given'}.`,

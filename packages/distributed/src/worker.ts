@@ -5,10 +5,11 @@
  *
  * @module
  */
+
 import { hostname } from 'node:os';
+import { encodeThrown } from '@weft/executor';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { runInEnvelope } from './context-envelope.js';
-import { toErrorRecord } from './error-record.js';
 import { DistributedConfigError, DistributedError, NodeDataTransferError, WorkerJobError } from './errors.js';
 import { importModule, toModuleUrl } from './node-functions.js';
 import { parseNodeJob } from './node-job.js';
@@ -210,7 +211,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
       return { worker: name, durationMs: performance.now() - t0, resultBytes };
     } catch (error) {
       if (files !== undefined) {
-        await writeAtomic(files.error, JSON.stringify(toErrorRecord(error))).catch((e: unknown) =>
+        await writeAtomic(files.error, JSON.stringify(encodeThrown(error, 'json'))).catch((e: unknown) =>
           onError(new Error(`cannot write the error of job ${jobId} to ${files?.error}: ${messageOf(e)}`)),
         );
       }

@@ -7,7 +7,6 @@ import { ContextVar, copyContext } from '@weft/contextvars';
 import { DataCatalog, node, pipeline } from '@weft/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEnvelope, runInEnvelope } from '../src/context-envelope.js';
-import { fromErrorRecord, toErrorRecord } from '../src/error-record.js';
 import {
   ContextEnvelopeError,
   DistributedConfigError,
@@ -78,36 +77,6 @@ describe('context envelope', () => {
     expect(() => runInEnvelope({ v: 2 } as never, () => 1)).toThrow(
       /version 2; this worker understands version 1/,
     );
-  });
-});
-
-describe('error records', () => {
-  class ShelfError extends Error {
-    readonly code = 'E_SHELF';
-    readonly shelf = 7;
-  }
-
-  it('keep name, message, stack, code, cause and own properties across JSON', () => {
-    const original = new ShelfError('no shelf', { cause: new RangeError('inner') });
-    original.name = 'ShelfError';
-    const back = fromErrorRecord(JSON.parse(JSON.stringify(toErrorRecord(original)))) as Error &
-      Record<string, unknown>;
-    expect(back).toBeInstanceOf(Error);
-    expect(back.name).toBe('ShelfError');
-    expect(back.message).toBe('no shelf');
-    expect(back.stack).toBe(original.stack);
-    expect(back.code).toBe('E_SHELF');
-    expect(back.shelf).toBe(7);
-    expect(back.cause).toBeInstanceOf(RangeError);
-    expect((back.cause as Error).message).toBe('inner');
-  });
-
-  it('keep built-in classes, and thrown non-errors as they were', () => {
-    expect(fromErrorRecord(toErrorRecord(new TypeError('t')))).toBeInstanceOf(TypeError);
-    expect(fromErrorRecord(JSON.parse(JSON.stringify(toErrorRecord({ reason: 'plain' }))))).toEqual({
-      reason: 'plain',
-    });
-    expect(fromErrorRecord(toErrorRecord('text'))).toBe('text');
   });
 });
 

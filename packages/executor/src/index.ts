@@ -31,6 +31,13 @@ export {
   type TaskResult,
   taskRef,
 } from './task-ref.js';
+export {
+  decodeThrown,
+  type ErrorClassRegistry,
+  encodeThrown,
+  type ThrownEncoding,
+  type ThrownValue,
+} from './thrown-value.js';
 export { move } from './transfer.js';
 export {
   type AsCompletedOptions,

@@ -52,16 +52,9 @@ import {
 import type { ExecutorOptions, SubmitOptions } from './executor.js';
 import type { Future } from './future.js';
 import { type Completion, type Prepared, QueueingExecutor } from './queueing-executor.js';
-import {
-  decodeThrown,
-  type ErrorClassRegistry,
-  type FailureKind,
-  type TaskMessage,
-  type TaskOutcome,
-  type ThrownValue,
-  TRAMPOLINE_LOADED,
-} from './task-protocol.js';
+import { type FailureKind, type TaskMessage, type TaskOutcome, TRAMPOLINE_LOADED } from './task-protocol.js';
 import { isTaskRef, type TaskArgs, type TaskRef, type TaskResult } from './task-ref.js';
+import { decodeThrown, type ErrorClassRegistry, type ThrownValue } from './thrown-value.js';
 import { checkMaxWorkers, checkObject, show } from './validation.js';
 
 /** Something that can be transferred rather than copied to a worker: ArrayBuffer, MessagePort, … */

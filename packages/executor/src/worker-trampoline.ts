@@ -14,13 +14,8 @@
 import { parentPort } from 'node:worker_threads';
 import { Context, copyContext, deserializeContext, type SerializedContext } from '@weft/contextvars';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import {
-  encodeThrown,
-  type FailureKind,
-  type TaskMessage,
-  type TaskOutcome,
-  TRAMPOLINE_LOADED,
-} from './task-protocol.js';
+import { type FailureKind, type TaskMessage, type TaskOutcome, TRAMPOLINE_LOADED } from './task-protocol.js';
+import { encodeThrown } from './thrown-value.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a task is any exported function
 type AnyFunction = (...args: any[]) => unknown;
