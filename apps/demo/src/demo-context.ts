@@ -7,6 +7,7 @@
  */
 import { isMainThread, threadId } from 'node:worker_threads';
 import { ContextVar } from '@weft/contextvars';
+import { REMOTE_LOGS_ENV } from './remote-logs.js';
 
 /** The tenant the run is for (a request-scoped value, as a web service would set it). */
 export const tenantVar = new ContextVar<string>('demo.tenant', { propagate: true });
@@ -14,7 +15,12 @@ export const tenantVar = new ContextVar<string>('demo.tenant', { propagate: true
 /** Name of a node that should fail on purpose (`--fail-at`). */
 export const failAtVar = new ContextVar<string | null>('demo.fail_at', { default: null, propagate: true });
 
-/** `main` on the main thread, `worker <threadId>` in a worker thread. */
+/**
+ * `main` on the main thread, `worker <threadId>` in a worker thread, `process <pid>` in a
+ * `weft-worker` process of the distributed runner.
+ */
 export function threadLabel(): string {
+  if (process.env[REMOTE_LOGS_ENV] === '1')
+    return isMainThread ? `process ${process.pid}` : `process ${process.pid} worker ${threadId}`;
   return isMainThread ? 'main' : `worker ${threadId}`;
 }

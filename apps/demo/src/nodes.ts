@@ -21,6 +21,7 @@ import {
   type RegressionMetrics,
   summarizeCrossValidation,
 } from './regression.js';
+import { forwardLogsIfRemote } from './remote-logs.js';
 import {
   buildFeatures,
   type CsvRow,
@@ -38,6 +39,9 @@ import {
   trainLinear,
   trainTestSplit,
 } from './spaceflights.js';
+
+// In a weft-worker process (--runner distributed) this module's log records go back to the demo.
+forwardLogsIfRemote();
 
 /** URL of this module, for `new ParallelRunner({ module: NODES_MODULE })`. */
 export const NODES_MODULE = import.meta.url;

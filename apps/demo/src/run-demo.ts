@@ -38,6 +38,7 @@ import { NODES_MODULE, NOT_SET, type SpaceflightsReport } from './nodes.js';
 import { createCatalog, createPipeline, describeDatasets, PIPELINE_NAME } from './pipeline.js';
 import { createProgress, type Progress } from './progress.js';
 import { ensureRawData } from './raw-data.js';
+import { REMOTE_LOGS_ENV, remoteLogReader } from './remote-logs.js';
 import { generateRunName } from './run-names.js';
 import type { LogLine, NodeRunRecord, RunRecord } from './run-record.js';
 import { formatDuration, renderRunReport } from './run-report.js';
@@ -192,17 +193,18 @@ async function createRunner(
       return { runner, close: () => runner.close() };
     }
     case 'distributed': {
-      // A local redis-server and weft-worker processes; the workers' log lines join the demo's output.
+      // A local redis-server and weft-worker processes. The workers send their nodes' log records
+      // back on stdout (remote-logs.ts); they join the local ones in the console and the report.
       const cluster = await startLocalCluster({
         modules: NODES_MODULE,
         workers: options.maxWorkers ?? 2,
-        worker: { stdio: 'pipe' },
+        worker: { stdio: 'pipe', env: { ...process.env, [REMOTE_LOGS_ENV]: '1' } },
       });
       for (const w of cluster.workers) {
-        for (const stream of [w.child.stdout, w.child.stderr]) {
-          stream?.setEncoding('utf8');
-          stream?.on('data', (text: string) => log(text));
-        }
+        w.child.stdout?.setEncoding('utf8');
+        w.child.stdout?.on('data', remoteLogReader(log));
+        w.child.stderr?.setEncoding('utf8');
+        w.child.stderr?.on('data', (text: string) => log(text));
       }
       return { runner: cluster.runner, close: () => cluster.close() };
     }
