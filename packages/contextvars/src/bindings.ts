@@ -48,12 +48,6 @@ export function readLeaf(leaf: Leaf, variable: VarHandle): unknown {
   return value;
 }
 
-/** Whether a leaf is keyed by a placeholder whose variable does not exist yet. */
-export function isUnresolved(leaf: Leaf): boolean {
-  const key = leaf.key as Partial<Placeholder>;
-  return key.placeholder === true && state.registry.get(key.name as string)?._id !== leaf.id;
-}
-
 /** The variable a leaf belongs to, resolving placeholders; `undefined` while still unresolved. */
 export function leafVar(leaf: Leaf): VarHandle | undefined {
   const key = leaf.key as Partial<Placeholder>;
@@ -66,6 +60,8 @@ export function leafVar(leaf: Leaf): VarHandle | undefined {
 export function resolvedSize(map: PersistentMap): number {
   if (state.placeholders.size === 0) return map.size;
   let size = 0;
-  for (const leaf of map.leaves()) if (!isUnresolved(leaf)) size++;
+  map.forEach((leaf) => {
+    if (leafVar(leaf) !== undefined) size++;
+  });
   return size;
 }
