@@ -32,6 +32,7 @@ export {
 } from './errors.js';
 export { type LintReport, lintTarball } from './lint.js';
 export {
+  binTargets,
   checkPackedPackage,
   expectedPublishedRange,
   exportTargets,
@@ -40,6 +41,7 @@ export {
   withoutCondition,
 } from './manifest-checks.js';
 export { type PackedTarball, packPackages, readTarball } from './pack.js';
+export { checkPackageMetadata, type WorkspaceRoot } from './package-metadata.js';
 export {
   type PackedSummary,
   type ReleaseCheckOptions,
@@ -54,6 +56,7 @@ export {
   type PublicPackage,
   pnpmCommand,
   readManifest,
+  readWorkspaceRoot,
   rootDevDependencyVersion,
   tscPath,
 } from './workspace.js';

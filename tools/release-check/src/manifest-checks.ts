@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkPackageMetadata, type WorkspaceRoot } from './package-metadata.js';
 import type { PackageManifest, PublicPackage } from './workspace.js';
 
 /** What {@link checkPackedPackage} looks at: a tarball's manifest and file list. */
@@ -41,12 +42,15 @@ export function expectedPublishedRange(workspaceSpec: string, version: string): 
 /**
  * Every release rule the packed package breaks, one readable line each (empty when it is
  * releasable). `source` is the package as it is in the workspace; `workspace` lists all public
- * packages (to check that internal dependencies point at them with real versions).
+ * packages (to check that internal dependencies point at them with real versions); `root` is the
+ * workspace root, whose licence, repository and bug tracker every package repeats (see
+ * {@link checkPackageMetadata}).
  */
 export function checkPackedPackage(
   packed: PackedContents,
   source: PublicPackage,
   workspace: readonly PublicPackage[],
+  root: WorkspaceRoot,
 ): string[] {
   const problems: string[] = [];
   const { manifest } = packed;
@@ -112,6 +116,14 @@ export function checkPackedPackage(
     }
   }
 
+  for (const [command, target] of binTargets(manifest.bin, manifest.name)) {
+    if (/\.(c|m)?tsx?$/.test(target))
+      problems.push(`bin["${command}"] points at TypeScript source ${target}`);
+    if (!files.has(normalizeTarget(target))) {
+      problems.push(`bin["${command}"] points at ${target}, which is not in the tarball`);
+    }
+  }
+
   if (!files.has('README.md')) problems.push('README.md is not in the tarball');
   for (const file of packed.files) {
     if (file.endsWith('.tsbuildinfo')) problems.push(`${file} is build state, not a deliverable`);
@@ -130,7 +142,17 @@ export function checkPackedPackage(
       }
     }
   }
+  problems.push(...checkPackageMetadata(manifest, packed.files, source.dir, root));
   return problems;
+}
+
+/** The commands of a `bin` field with their files: a string names one command after the package. */
+export function binTargets(bin: unknown, packageName: string): Array<[command: string, target: string]> {
+  if (typeof bin === 'string') return [[packageName.slice(packageName.lastIndexOf('/') + 1), bin]];
+  if (bin !== null && typeof bin === 'object') {
+    return Object.entries(bin).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  }
+  return [];
 }
 
 /** Every string leaf of an `exports` map with the keys leading to it (subpaths and conditions). */

@@ -14,7 +14,7 @@ import { ConsumerCheckError, PackedPackageError, PublintError, ReleaseCheckError
 import { lintTarball } from './lint.js';
 import { checkPackedPackage } from './manifest-checks.js';
 import { type PackedTarball, packPackages, readTarball } from './pack.js';
-import { listPublicPackages } from './workspace.js';
+import { listPublicPackages, readWorkspaceRoot } from './workspace.js';
 
 /** Options of {@link runReleaseCheck}. */
 export interface ReleaseCheckOptions {
@@ -81,8 +81,9 @@ export async function runReleaseCheck(options: ReleaseCheckOptions): Promise<Rel
 
     const failures: ReleaseCheckError[] = [];
     const summaries: PackedSummary[] = [];
+    const root = readWorkspaceRoot(options.root);
     for (const tarball of packed) {
-      const problems = checkPackedPackage(tarball, tarball.package, packages);
+      const problems = checkPackedPackage(tarball, tarball.package, packages, root);
       if (problems.length > 0) failures.push(new PackedPackageError(tarball.manifest.name, problems));
       const lint = await lintTarball((await readTarball(tarball.tarball)).bytes);
       if (lint.failures.length > 0) failures.push(new PublintError(tarball.manifest.name, lint.failures));

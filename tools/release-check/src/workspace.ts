@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { WorkspaceError } from './errors.js';
+import type { WorkspaceRoot } from './package-metadata.js';
 import { runCommand } from './run-command.js';
 
 /** The fields of a package.json that the release checks read. */
@@ -65,6 +66,11 @@ export function findWorkspaceRoot(from: string): string {
     if (parent === dir) throw new WorkspaceError(`no pnpm-workspace.yaml at or above ${from}`);
     dir = parent;
   }
+}
+
+/** The workspace root's folder and package.json (see {@link WorkspaceRoot}). */
+export function readWorkspaceRoot(dir: string): WorkspaceRoot {
+  return { dir: path.resolve(dir), manifest: readManifest(dir) };
 }
 
 /**

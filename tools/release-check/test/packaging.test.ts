@@ -16,6 +16,7 @@ import {
   packPackages,
   type RuntimeExports,
   readTarball,
+  readWorkspaceRoot,
   runCommand,
   runSmokeScript,
   tscPath,
@@ -78,11 +79,12 @@ describe('packed with pnpm, installed from the tarballs alone', () => {
 
   it.each(names)('%s: the tarball meets every release rule (exports, files, README, no debris)', (name) => {
     const tarball = tarballOf(name);
-    expect(checkPackedPackage(tarball, tarball.package, packages)).toEqual([]);
+    expect(checkPackedPackage(tarball, tarball.package, packages, readWorkspaceRoot(root))).toEqual([]);
     expect(JSON.stringify(tarball.manifest.exports)).not.toContain('@weft/source');
     expect(tarball.files).toContain('dist/index.js');
     expect(tarball.files).toContain('dist/index.d.ts');
     expect(tarball.files).toContain('src/index.ts');
+    expect(tarball.files).toContain('LICENSE');
   });
 
   it.each(names)('%s: publint (strict) finds no error or warning', async (name) => {
@@ -105,7 +107,7 @@ describe('packed with pnpm, installed from the tarballs alone', () => {
     );
     const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
     const npmPacked = await readTarball(path.join(destination, filename));
-    const problems = checkPackedPackage(npmPacked, withInternalDeps, packages);
+    const problems = checkPackedPackage(npmPacked, withInternalDeps, packages, readWorkspaceRoot(root));
     expect(problems.some((p) => /^dependencies\.@weft\/\S+ is "workspace:\^"/.test(p))).toBe(true);
     expect(problems.some((p) => p.includes('"@weft/source" condition'))).toBe(true);
   });
