@@ -11,7 +11,8 @@ export type ReleaseCheckErrorCode =
   | 'ERR_WORKSPACE_INVALID'
   | 'ERR_PACKED_PACKAGE_INVALID'
   | 'ERR_PUBLINT_FAILED'
-  | 'ERR_CONSUMER_CHECK_FAILED';
+  | 'ERR_CONSUMER_CHECK_FAILED'
+  | 'ERR_USAGE';
 
 /** Base class of every error thrown by `@weft/release-check`. */
 export class ReleaseCheckError extends Error {
@@ -101,6 +102,13 @@ export class PublintError extends ReleaseCheckError {
 export class ConsumerCheckError extends ReleaseCheckError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_CONSUMER_CHECK_FAILED', message, options);
+  }
+}
+
+/** A command line the release-check CLI cannot act on: unknown option, missing value, stray argument. */
+export class UsageError extends ReleaseCheckError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_USAGE', message, options);
   }
 }
 

@@ -8,6 +8,11 @@
  */
 export { type BuildOptions, buildPackages, staleOutputs } from './build.js';
 export {
+  parseReleaseDryArgs,
+  RELEASE_DRY_USAGE,
+  type ReleaseDryCommand,
+} from './cli-options.js';
+export {
   BLOCKED_REGISTRY,
   CONSUMER_COMPILER_OPTIONS,
   copyConsumerFixtures,
@@ -28,6 +33,7 @@ export {
   PublintError,
   ReleaseCheckError,
   type ReleaseCheckErrorCode,
+  UsageError,
   WorkspaceError,
 } from './errors.js';
 export { type LintReport, lintTarball } from './lint.js';
