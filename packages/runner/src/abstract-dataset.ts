@@ -23,6 +23,12 @@ import { DatasetError } from './errors.js';
  */
 export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
   /**
+   * Free-form facts about the dataset for tools and plugins (Kedro's `metadata`; a catalog entry's
+   * `metadata` key). Weft itself never reads it.
+   */
+  metadata: Readonly<Record<string, unknown>> | undefined;
+
+  /**
    * Whether the data lives only as long as the process (Kedro's `_EPHEMERAL`): memory datasets.
    * Ephemeral datasets are never "missing" for `onlyMissingOutputs` and make the resume
    * suggestion backtrack to their producer.

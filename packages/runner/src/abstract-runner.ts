@@ -196,8 +196,15 @@ function warmUp(pipeline: Pipeline, catalog: DataCatalog): void {
     catalog.get(name, { fallbackToRuntimePattern: true });
   }
   if (missing.length > 0) {
+    missing.sort();
+    const why = missing
+      .map((name) => {
+        const reason = catalog.describeMissingParameter(name);
+        return reason === undefined ? '' : `\n  '${name}': ${reason}`;
+      })
+      .join('');
     throw new MissingInputsError(
-      `Pipeline input(s) ${setRepr(missing.sort())} not found in the ${catalog.constructor.name}`,
+      `Pipeline input(s) ${setRepr(missing)} not found in the ${catalog.constructor.name}${why}`,
       missing,
     );
   }

@@ -5,11 +5,19 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-/** Writes `data` to `filepath` atomically (creating the folder if needed). */
-export async function writeFileAtomic(filepath: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes `data` to `filepath` atomically (creating the folder if needed). With `exclusive`, an
+ * existing `filepath` is never replaced: the write fails with `EEXIST` instead (the temporary
+ * file is hard-linked into place, which fails when the name is taken, even by a concurrent write).
+ */
+export async function writeFileAtomic(
+  filepath: string,
+  data: string | Uint8Array,
+  options: { exclusive?: boolean } = {},
+): Promise<void> {
   const dir = dirname(filepath);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(filepath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -21,7 +29,12 @@ export async function writeFileAtomic(filepath: string, data: string | Uint8Arra
     } finally {
       await handle.close();
     }
-    await rename(tmp, filepath);
+    if (options.exclusive) {
+      await link(tmp, filepath);
+      await rm(tmp, { force: true });
+    } else {
+      await rename(tmp, filepath);
+    }
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;

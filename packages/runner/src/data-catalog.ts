@@ -5,6 +5,12 @@
  */
 import { AbstractDataset } from './abstract-dataset.js';
 import {
+  type CheckedConfig,
+  checkDatasetConfig,
+  type DatasetClass,
+  type DatasetConfig,
+} from './dataset-config.js';
+import {
   type CompiledPattern,
   checkTemplate,
   compilePattern,
@@ -13,24 +19,17 @@ import {
   matchPattern,
   sortPatterns,
 } from './dataset-patterns.js';
-import { DatasetAlreadyExistsError, DatasetError, DatasetNotFoundError } from './errors.js';
-import { BytesDataset, CSVDataset, JSONDataset, TextDataset } from './file-datasets.js';
+import { checkVersionName, generateTimestamp } from './dataset-versions.js';
+import {
+  DatasetAlreadyExistsError,
+  DatasetConfigError,
+  DatasetError,
+  DatasetNotFoundError,
+} from './errors.js';
+import { AbstractFileDataset } from './file-datasets.js';
 import { MemoryDataset } from './memory-dataset.js';
 
-/** A dataset class whose constructor takes one options object (like the file datasets). */
-// biome-ignore lint/suspicious/noExplicitAny: dataset options are class-specific
-export type DatasetClass = new (options: any) => AbstractDataset;
-
-/**
- * A dataset described by configuration (Kedro's catalog.yml entry): `type` is a class or the name
- * of a built-in (`MemoryDataset`, `JSONDataset`, `CSVDataset`, `TextDataset`, `BytesDataset`) or of
- * a type given in {@link DataCatalogOptions.types}; every other key is passed to the constructor
- * as one options object. In a pattern's config, `{placeholder}`s in strings are filled in.
- */
-export interface DatasetConfig {
-  type: string | DatasetClass;
-  [option: string]: unknown;
-}
+export type { DatasetClass, DatasetConfig };
 
 /** Builds the dataset for a name matched by a pattern: `values` holds the captured placeholders. */
 export type DatasetFactory = (values: Record<string, string>, name: string) => AbstractDataset;
@@ -41,6 +40,22 @@ export interface DataCatalogOptions {
   patterns?: Readonly<Record<string, DatasetFactory | DatasetConfig>>;
   /** Extra type names usable in configs. */
   types?: Readonly<Record<string, DatasetClass>>;
+  /**
+   * Parameters (Kedro's `parameters.yml`): registered as `parameters` (the whole object) and as
+   * `params:<key>` for every key at every depth (`params:model`, `params:model.alpha`), as Kedro's
+   * session does.
+   */
+  parameters?: Readonly<Record<string, unknown>>;
+}
+
+/** Options of {@link DataCatalog.fromConfig}. */
+export interface CatalogConfigOptions extends Omit<DataCatalogOptions, 'patterns'> {
+  /** Credentials by name (Kedro's `credentials.yml`); an entry's `credentials: name` picks one. */
+  credentials?: Readonly<Record<string, unknown>>;
+  /** Load versions of versioned datasets: dataset name → version (Kedro's `--load-versions`). */
+  loadVersions?: Readonly<Record<string, string>>;
+  /** The version every versioned dataset saves as; default a timestamp taken now (one per catalog). */
+  saveVersion?: string;
 }
 
 /** Options of {@link DataCatalog.get}. */
@@ -48,14 +63,6 @@ export interface GetDatasetOptions {
   /** Create a MemoryDataset for a name that neither an entry nor a pattern provides (what runners do). */
   fallbackToRuntimePattern?: boolean;
 }
-
-const BUILT_IN_TYPES: Readonly<Record<string, (options: Record<string, unknown>) => AbstractDataset>> = {
-  MemoryDataset: (o) => new MemoryDataset(o.data, { copyMode: o.copyMode as never }),
-  JSONDataset: (o) => new JSONDataset(o as never),
-  CSVDataset: (o) => new CSVDataset(o as never),
-  TextDataset: (o) => new TextDataset(o as never),
-  BytesDataset: (o) => new BytesDataset(o as never),
-};
 
 interface PatternEntry {
   readonly compiled: CompiledPattern;
@@ -81,9 +88,11 @@ export class DataCatalog {
   readonly #lazy = new Map<string, () => AbstractDataset>();
   readonly #patterns: readonly PatternEntry[];
   readonly #types: Readonly<Record<string, DatasetClass>>;
+  #saveVersion: string | undefined;
 
   constructor(datasets: Readonly<Record<string, unknown>> = {}, options: DataCatalogOptions = {}) {
     this.#types = options.types ?? {};
+    if (options.parameters !== undefined) this.addParameters(options.parameters);
     for (const [name, value] of Object.entries(datasets)) this.set(name, value);
     const entries: PatternEntry[] = Object.entries(options.patterns ?? {}).map(([pattern, spec]) =>
       this.#patternEntry(pattern, spec),
@@ -94,24 +103,114 @@ export class DataCatalog {
 
   /**
    * A catalog from configuration (Kedro's `DataCatalog.from_config`): keys with `{placeholders}`
-   * are patterns, other keys are datasets built lazily on first use.
+   * are patterns, other keys are datasets built lazily on first use. Every entry is checked now
+   * (type, keys, `load_args` / `save_args` of built-in types, credentials, versioning), so a bad
+   * entry fails here, naming the entry and the key. Versioned datasets all save as one version
+   * ({@link DataCatalog.saveVersion}).
+   *
+   * @example
+   * ```ts
+   * const catalog = DataCatalog.fromConfig(
+   *   { cars: { type: 'CSVDataset', filepath: 'data/cars.csv', load_args: { delimiter: ';' }, versioned: true } },
+   *   { loadVersions: { cars: '2026-12-01T09.00.00.000Z' } },
+   * );
+   * ```
+   * @throws {DatasetConfigError} for a bad entry (`dataset` and `key` say where).
+   * @throws {DatasetNotFoundError} when `loadVersions` names a dataset the config does not provide.
    */
   static fromConfig(
     config: Readonly<Record<string, DatasetConfig>>,
-    options: Omit<DataCatalogOptions, 'patterns'> = {},
+    options: CatalogConfigOptions = {},
   ): DataCatalog {
-    const patterns: Record<string, DatasetConfig> = {};
-    const plain: [string, DatasetConfig][] = [];
+    const { credentials, loadVersions = {}, saveVersion, ...catalogOptions } = options;
+    const save =
+      saveVersion === undefined ? generateTimestamp() : checkVersionName(saveVersion, 'saveVersion');
+    const types = catalogOptions.types ?? {};
+    const patterns: Record<string, DatasetFactory> = {};
+    const plain: [string, CheckedConfig][] = [];
+    const checked = new Map<string, CheckedConfig>();
     for (const [name, entry] of Object.entries(config)) {
-      if (isPattern(name)) patterns[name] = entry;
-      else plain.push([name, entry]);
+      const load = Object.hasOwn(loadVersions, name) ? loadVersions[name] : undefined;
+      const c = checkDatasetConfig(name, entry, {
+        types,
+        credentials,
+        version: { load, save },
+      });
+      checked.set(name, c);
+      if (isPattern(name)) {
+        const compiled = compilePattern(name);
+        checkPatternTemplate(compiled, c.options);
+        patterns[name] = (values, dsName) => {
+          const dsLoad = Object.hasOwn(loadVersions, dsName) ? loadVersions[dsName] : undefined;
+          const options = fillTemplate(c.options, values) as Record<string, unknown>;
+          if (c.versioned) options.version = { load: dsLoad, save };
+          return buildChecked(dsName, { ...c, options });
+        };
+      } else plain.push([name, c]);
     }
-    const catalog = new DataCatalog({}, { ...options, patterns });
-    for (const [name, entry] of plain) {
-      catalog.#checkConfig(name, entry);
-      catalog.#lazy.set(name, () => catalog.#build(name, entry));
+    const catalog = new DataCatalog({}, { ...catalogOptions, patterns });
+    catalog.#saveVersion = save;
+    for (const [name, c] of plain) catalog.#lazy.set(name, () => buildChecked(name, c));
+    for (const [name, version] of Object.entries(loadVersions)) {
+      let entry = checked.get(name);
+      if (entry === undefined) {
+        const m = catalog.#match(name);
+        if (m !== undefined) entry = checked.get(m.entry.compiled.pattern);
+      }
+      if (entry === undefined) {
+        throw new DatasetNotFoundError(
+          'ERR_DATASET_LOAD_VERSIONS',
+          `'loadVersions' keys ['${name}'] are not found in the catalog.`,
+        );
+      }
+      checkVersionName(version, `dataset '${name}'`);
+      if (!entry.versioned) {
+        throw new DatasetConfigError(
+          'ERR_DATASET_LOAD_VERSIONS',
+          `A load version was given for dataset '${name}', which is not versioned: add 'versioned: true' to its catalog entry.`,
+          name,
+          'versioned',
+        );
+      }
     }
     return catalog;
+  }
+
+  /**
+   * The version versioned datasets of this catalog save as (set by {@link DataCatalog.fromConfig});
+   * `undefined` for a catalog built otherwise.
+   */
+  get saveVersion(): string | undefined {
+    return this.#saveVersion;
+  }
+
+  /**
+   * Registers parameters as Kedro's session does: `parameters` holds the whole object, and every
+   * key at every depth becomes `params:<dotted key>` (`params:model`, `params:model.alpha`).
+   * Existing entries of those names are replaced.
+   *
+   * @example
+   * ```ts
+   * catalog.addParameters({ model: { alpha: 0.1 } });
+   * await catalog.load('params:model.alpha'); // 0.1
+   * ```
+   */
+  addParameters(parameters: Readonly<Record<string, unknown>>): this {
+    if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) {
+      throw new DatasetError(
+        'ERR_DATASET_PARAMETERS',
+        `Parameters must be an object of names to values, got ${JSON.stringify(parameters)}.`,
+      );
+    }
+    this.set('parameters', parameters);
+    const walk = (prefix: string, value: unknown) => {
+      this.set(`params:${prefix}`, value);
+      if (isPlainObject(value)) {
+        for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v);
+      }
+    };
+    for (const [k, v] of Object.entries(parameters)) walk(k, v);
+    return this;
   }
 
   /** Registered and lazy dataset names (not pattern matches). */
@@ -124,9 +223,43 @@ export class DataCatalog {
     return this.#patterns.map((p) => p.compiled.pattern);
   }
 
-  /** Whether `name` is registered, lazy, or matched by a pattern (Kedro's `in`). */
+  /**
+   * Whether `name` is registered, lazy, or matched by a pattern (Kedro's `in`). A nested parameter
+   * `params:a.b` is there when a registered `params:a` (or `parameters`) holds key `b`.
+   */
   has(name: string): boolean {
-    return this.#datasets.has(name) || this.#lazy.has(name) || this.#match(name) !== undefined;
+    return (
+      this.#datasets.has(name) ||
+      this.#lazy.has(name) ||
+      this.#match(name) !== undefined ||
+      this.#nestedParameter(name) !== NO_PARAM
+    );
+  }
+
+  /**
+   * Why a parameter input is missing, in words (for error messages): the nearest registered
+   * ancestor (`params:model`) and the keys it has; `undefined` when `name` is not a parameter or
+   * no ancestor is registered.
+   */
+  describeMissingParameter(name: string): string | undefined {
+    if (!name.startsWith('params:')) return undefined;
+    const path = name.slice('params:'.length).split('.');
+    for (let i = path.length - 1; i >= 0; i--) {
+      const base = i === 0 ? 'parameters' : `params:${path.slice(0, i).join('.')}`;
+      const value = this.#memoryValue(base);
+      if (value === NO_PARAM) continue;
+      let node: unknown = value;
+      let j = i;
+      for (; j < path.length && isPlainObject(node) && Object.hasOwn(node, path[j] as string); j++) {
+        node = (node as Record<string, unknown>)[path[j] as string];
+      }
+      const where = j === 0 ? 'parameters' : `params:${path.slice(0, j).join('.')}`;
+      if (!isPlainObject(node))
+        return `${where} is ${JSON.stringify(node)}, not a mapping with key '${path[j]}'`;
+      const keys = Object.keys(node).sort();
+      return `${where} has no key '${path[j]}' (${keys.length === 0 ? 'it is empty' : `its keys: ${keys.join(', ')}`})`;
+    }
+    return undefined;
   }
 
   /**
@@ -142,7 +275,11 @@ export class DataCatalog {
     else {
       const m = this.#match(name);
       if (m !== undefined) created = m.entry.build(m.values, name);
-      else if (options?.fallbackToRuntimePattern) created = new MemoryDataset();
+      else {
+        const param = this.#nestedParameter(name);
+        if (param !== NO_PARAM) created = new MemoryDataset(param);
+        else if (options?.fallbackToRuntimePattern) created = new MemoryDataset();
+      }
     }
     if (created === undefined) return undefined;
     this.#lazy.delete(name);
@@ -294,6 +431,30 @@ export class DataCatalog {
     return `DataCatalog(${this.keys().join(', ')})`;
   }
 
+  /** The value of `params:a.b.c` read from the nearest registered ancestor (or `parameters`). */
+  #nestedParameter(name: string): unknown {
+    if (!name.startsWith('params:') || this.#datasets.has(name) || this.#lazy.has(name)) return NO_PARAM;
+    const path = name.slice('params:'.length).split('.');
+    for (let i = path.length - 1; i >= 0; i--) {
+      const base = i === 0 ? 'parameters' : `params:${path.slice(0, i).join('.')}`;
+      let value = this.#memoryValue(base);
+      if (value === NO_PARAM) continue;
+      for (let j = i; j < path.length; j++) {
+        if (!isPlainObject(value) || !Object.hasOwn(value, path[j] as string)) return NO_PARAM;
+        value = (value as Record<string, unknown>)[path[j] as string];
+      }
+      return value;
+    }
+    return NO_PARAM;
+  }
+
+  /** The data of a registered memory dataset (read without copying), or {@link NO_PARAM}. */
+  #memoryValue(name: string): unknown {
+    const ds = this.#datasets.get(name);
+    if (!(ds instanceof MemoryDataset)) return NO_PARAM;
+    return ds._peek(NO_PARAM);
+  }
+
   #match(name: string): { entry: PatternEntry; values: Record<string, string> } | undefined {
     if (this.#patterns.length === 0) return undefined;
     const m = matchPattern(
@@ -327,42 +488,80 @@ export class DataCatalog {
         },
       };
     }
-    this.#checkConfig(pattern, spec);
-    checkTemplate(compiled, spec);
-    return { compiled, build: (values, name) => this.#build(name, fillTemplate(spec, values)) };
-  }
-
-  #checkConfig(name: string, config: DatasetConfig): void {
-    const type = config?.type;
-    if (typeof type === 'function') return;
-    if (typeof type === 'string' && (Object.hasOwn(this.#types, type) || Object.hasOwn(BUILT_IN_TYPES, type)))
-      return;
-    throw new DatasetError(
-      'ERR_DATASET_CONFIG',
-      `An exception occurred when parsing config for dataset '${name}':\nClass '${String(type)}' not found; use a dataset class or one of ${[...Object.keys(BUILT_IN_TYPES), ...Object.keys(this.#types)].join(', ')}.`,
-    );
-  }
-
-  #build(name: string, config: DatasetConfig): AbstractDataset {
-    const { type, ...options } = config;
-    try {
-      if (typeof type === 'function') return new type(options);
-      const custom = this.#types[type];
-      if (custom !== undefined) return new custom(options);
-      return (BUILT_IN_TYPES[type] as (o: Record<string, unknown>) => AbstractDataset)(options);
-    } catch (error) {
-      throw new DatasetError(
-        'ERR_DATASET_CONFIG',
-        `An exception occurred when parsing config for dataset '${name}':\n${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    }
+    const checked = checkDatasetConfig(pattern, spec, {
+      types: this.#types,
+      credentials: undefined,
+      version: {},
+    });
+    checkPatternTemplate(compiled, checked.options);
+    return {
+      compiled,
+      build: (values, name) =>
+        buildChecked(name, { ...checked, options: fillTemplate(checked.options, values) }),
+    };
   }
 }
 
 const BASE_LOAD = AbstractDataset.prototype.load;
 const BASE_SAVE = AbstractDataset.prototype.save;
 const BASE_RELEASE = AbstractDataset.prototype.release;
+
+/** Marks "no such parameter" (a parameter's value may be `undefined` or `null`). */
+const NO_PARAM: unique symbol = Symbol('DataCatalog.NO_PARAM');
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** {@link checkTemplate}, its error as a {@link DatasetConfigError} naming the pattern. */
+function checkPatternTemplate(compiled: CompiledPattern, options: unknown): void {
+  try {
+    checkTemplate(compiled, options);
+  } catch (error) {
+    if (!(error instanceof DatasetError)) throw error;
+    throw new DatasetConfigError(error.code, error.message, compiled.pattern, undefined, { cause: error });
+  }
+}
+
+/** Builds a checked entry's dataset; constructor errors name the dataset. */
+function buildChecked(name: string, c: CheckedConfig): AbstractDataset {
+  let ds: AbstractDataset;
+  try {
+    ds = c.build({ ...c.options });
+  } catch (error) {
+    throw new DatasetConfigError(
+      'ERR_DATASET_CONFIG',
+      `An exception occurred when parsing config for dataset '${name}':\n${error instanceof Error ? error.message : String(error)}`,
+      name,
+      undefined,
+      { cause: error },
+    );
+  }
+  if (!(ds instanceof AbstractDataset)) {
+    throw new DatasetConfigError(
+      'ERR_DATASET_CONFIG',
+      `An exception occurred when parsing config for dataset '${name}':\n${c.typeName} did not construct a dataset (an AbstractDataset).`,
+      name,
+      'type',
+    );
+  }
+  if (
+    c.versioned &&
+    !(ds instanceof AbstractFileDataset) &&
+    (ds as { version?: unknown }).version === undefined
+  ) {
+    throw new DatasetConfigError(
+      'ERR_DATASET_CONFIG',
+      `An exception occurred when parsing config for dataset '${name}':\n${c.typeName} does not support versioning (it ignored the 'version' option); remove 'versioned: true'.`,
+      name,
+      'versioned',
+    );
+  }
+  if (c.metadata !== undefined && ds.metadata === undefined) ds.metadata = c.metadata;
+  return ds;
+}
 
 function notFound(name: string): DatasetNotFoundError {
   return new DatasetNotFoundError('ERR_DATASET_NOT_FOUND', `Dataset '${name}' not found in the catalog`);

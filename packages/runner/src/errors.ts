@@ -29,6 +29,50 @@ export class NodeOutputError extends RunnerError {}
 /** A pipeline could not be built or filtered (unknown names, bad namespace mapping, empty filter). */
 export class PipelineError extends RunnerError {}
 
+/** The filter of `Pipeline.filter()` (and of the method behind it) that an error is about. */
+export type PipelineFilterName =
+  | 'tags'
+  | 'fromNodes'
+  | 'toNodes'
+  | 'nodeNames'
+  | 'fromInputs'
+  | 'toOutputs'
+  | 'nodeNamespaces';
+
+/**
+ * A pipeline filter named something the pipeline does not have (a node, tag, namespace or dataset;
+ * code `ERR_PIPELINE_UNKNOWN_*`), or the filters together selected no node
+ * (`ERR_PIPELINE_EMPTY_FILTER`). `unknown` and `available` let a caller (a command line) say it
+ * in its own words.
+ */
+export class PipelineFilterError extends PipelineError {
+  /** The filter at fault; `undefined` when the filters together selected nothing. */
+  readonly filter: PipelineFilterName | undefined;
+  /** The names the pipeline does not have (empty for an empty result). */
+  readonly unknown: readonly string[];
+  /** The names the pipeline has for that filter (node names, tags, namespaces or datasets), sorted. */
+  readonly available: readonly string[];
+  /** For an empty result: the filters that were applied, with their values. */
+  readonly applied: Readonly<Partial<Record<PipelineFilterName, readonly string[]>>>;
+
+  constructor(
+    code: string,
+    message: string,
+    details: {
+      filter?: PipelineFilterName;
+      unknown?: readonly string[];
+      available?: readonly string[];
+      applied?: Partial<Record<PipelineFilterName, readonly string[]>>;
+    },
+  ) {
+    super(code, message);
+    this.filter = details.filter;
+    this.unknown = details.unknown ?? [];
+    this.available = details.available ?? [];
+    this.applied = details.applied ?? {};
+  }
+}
+
 /** The pipeline's nodes depend on each other in a cycle. `cycle` lists one cycle, first node repeated last. */
 export class CircularDependencyError extends PipelineError {
   /** One cycle, as node names, the first one repeated at the end. */
@@ -57,6 +101,31 @@ export class DatasetNotFoundError extends DatasetError {}
 
 /** A dataset of that name is already registered (Kedro's `DatasetAlreadyExistsError`). */
 export class DatasetAlreadyExistsError extends DatasetError {}
+
+/**
+ * A catalog entry (`DataCatalog.fromConfig`) is invalid: unknown type or key, bad `load_args` or
+ * `save_args`, missing credentials, versioning a type that cannot be versioned. `dataset` names
+ * the entry (or pattern) and `key` the offending key path (`'type'`, `'load_args.sep'`, …), so a
+ * caller that read the config from a file can point at the line.
+ */
+export class DatasetConfigError extends DatasetError {
+  /** The catalog entry (dataset name or pattern) at fault. */
+  readonly dataset: string;
+  /** The key at fault, dotted (`'credentials'`, `'save_args.foo'`); `undefined` for the whole entry. */
+  readonly key: string | undefined;
+
+  constructor(code: string, message: string, dataset: string, key?: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.dataset = dataset;
+    this.key = key;
+  }
+}
+
+/** A versioned dataset has no version to load, or not the one asked for (Kedro's `VersionNotFoundError`). */
+export class VersionNotFoundError extends DatasetError {}
+
+/** A versioned dataset's save version exists already: versions are never overwritten (Kedro's `VersionAlreadyExistsError`). */
+export class VersionAlreadyExistsError extends DatasetError {}
 
 /** A runner, its options or the hooks given to `run()` are invalid. */
 export class RunnerConfigError extends RunnerError {}

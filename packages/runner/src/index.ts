@@ -14,6 +14,7 @@ export {
 } from './abstract-runner.js';
 export { COPY_MODES, type CopyMode } from './copy-data.js';
 export {
+  type CatalogConfigOptions,
   DataCatalog,
   type DataCatalogOptions,
   type DatasetClass,
@@ -21,10 +22,12 @@ export {
   type DatasetFactory,
   type GetDatasetOptions,
 } from './data-catalog.js';
+export { type DatasetVersion, generateTimestamp } from './dataset-versions.js';
 export {
   CircularDependencyError,
   ConfirmNotUniqueError,
   DatasetAlreadyExistsError,
+  DatasetConfigError,
   DatasetError,
   DatasetNotFoundError,
   DuplicateNodeNameError,
@@ -36,11 +39,15 @@ export {
   NodeOutputError,
   OutputNotUniqueError,
   PipelineError,
+  PipelineFilterError,
+  type PipelineFilterName,
   type ResumeSuggestion,
   RunCancelledError,
   RunnerConfigError,
   RunnerError,
   RunTimeoutError,
+  VersionAlreadyExistsError,
+  VersionNotFoundError,
 } from './errors.js';
 export {
   AbstractFileDataset,

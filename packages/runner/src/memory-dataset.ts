@@ -48,6 +48,11 @@ export class MemoryDataset<T = unknown> extends AbstractDataset<T> {
     if (data !== undefined) this.#data = copyData(data, mode ?? inferCopyMode(data));
   }
 
+  /** @internal The data without a copy, or `missing` when empty (the catalog reads nested parameters). */
+  _peek<M>(missing: M): T | M {
+    return this.#data === EMPTY ? missing : this.#data;
+  }
+
   override get ephemeral(): boolean {
     return true;
   }

@@ -10,6 +10,8 @@ import {
   DuplicateNodeNameError,
   OutputNotUniqueError,
   PipelineError,
+  PipelineFilterError,
+  type PipelineFilterName,
 } from './errors.js';
 import {
   compareNames,
@@ -233,7 +235,7 @@ export class Pipeline {
 
   /** Exactly the named nodes. Unknown names are an error (with a "did you mean" for namespaced names). */
   onlyNodes(...names: string[]): Pipeline {
-    return new Pipeline(this.#resolveNames(names));
+    return new Pipeline(this.#resolveNames(names, 'nodeNames'));
   }
 
   /** Nodes with ANY of the tags; no tags gives an empty pipeline. */
@@ -253,9 +255,11 @@ export class Pipeline {
       (ns) => !found.some((n) => n.namespace === ns || (n.namespace as string).startsWith(`${ns}.`)),
     );
     if (missing.length > 0) {
-      throw new PipelineError(
+      const available = this.namespaces();
+      throw new PipelineFilterError(
         'ERR_PIPELINE_UNKNOWN_NAMESPACE',
-        `Pipeline does not contain nodes with namespace(s) ${listRepr(missing)}.`,
+        `Pipeline does not contain nodes with namespace(s) ${listRepr(missing)}. ${availableText('Namespaces', available)}`,
+        { filter: 'nodeNamespaces', unknown: missing, available },
       );
     }
     return new Pipeline(found);
@@ -263,32 +267,32 @@ export class Pipeline {
 
   /** Nodes reading any of the datasets (not transitive). */
   onlyNodesWithInputs(...datasets: string[]): Pipeline {
-    return new Pipeline(this.#consumersOf(datasets));
+    return new Pipeline(this.#consumersOf(datasets, 'fromInputs'));
   }
 
   /** Nodes writing any of the datasets (not transitive). */
   onlyNodesWithOutputs(...datasets: string[]): Pipeline {
-    return new Pipeline(this.#producersOf(datasets));
+    return new Pipeline(this.#producersOf(datasets, 'toOutputs'));
   }
 
   /** Nodes reading any of the datasets, and everything downstream of them. */
   fromInputs(...datasets: string[]): Pipeline {
-    return new Pipeline(this.#closure(this.#consumersOf(datasets), this._children));
+    return new Pipeline(this.#closure(this.#consumersOf(datasets, 'fromInputs'), this._children));
   }
 
   /** Nodes writing any of the datasets, and everything upstream of them. */
   toOutputs(...datasets: string[]): Pipeline {
-    return new Pipeline(this.#closure(this.#producersOf(datasets), this._parents));
+    return new Pipeline(this.#closure(this.#producersOf(datasets, 'toOutputs'), this._parents));
   }
 
   /** The named nodes and everything downstream (where to resume a failed run). */
   fromNodes(...names: string[]): Pipeline {
-    return new Pipeline(this.#closure(this.#resolveNames(names), this._children));
+    return new Pipeline(this.#closure(this.#resolveNames(names, 'fromNodes'), this._children));
   }
 
   /** The named nodes and everything upstream. */
   toNodes(...names: string[]): Pipeline {
-    return new Pipeline(this.#closure(this.#resolveNames(names), this._parents));
+    return new Pipeline(this.#closure(this.#resolveNames(names, 'toNodes'), this._parents));
   }
 
   /**
@@ -297,23 +301,64 @@ export class Pipeline {
    */
   filter(filters: PipelineFilter): Pipeline {
     let result: Pipeline = this;
-    const apply = (p: Pipeline) => {
-      result = result.intersect(p);
+    const applied: Partial<Record<PipelineFilterName, readonly string[]>> = {};
+    const apply = (name: PipelineFilterName, values: Iterable<string>, select: (v: string[]) => Pipeline) => {
+      const list = [...values];
+      applied[name] = list;
+      result = result.intersect(select(list));
     };
-    if (filters.tags !== undefined) apply(this.onlyNodesWithTags(...filters.tags));
-    if (filters.fromNodes !== undefined) apply(this.fromNodes(...filters.fromNodes));
-    if (filters.toNodes !== undefined) apply(this.toNodes(...filters.toNodes));
-    if (filters.nodeNames !== undefined) apply(this.onlyNodes(...filters.nodeNames));
-    if (filters.fromInputs !== undefined) apply(this.fromInputs(...filters.fromInputs));
-    if (filters.toOutputs !== undefined) apply(this.toOutputs(...filters.toOutputs));
-    if (filters.nodeNamespaces !== undefined) apply(this.onlyNodesWithNamespaces(...filters.nodeNamespaces));
+    if (filters.tags !== undefined) {
+      apply('tags', filters.tags, (tags) => {
+        const available = this.tags();
+        const unknown = tags.filter((t) => !available.includes(t));
+        if (unknown.length > 0) {
+          throw new PipelineFilterError(
+            'ERR_PIPELINE_UNKNOWN_TAG',
+            `Pipeline has no nodes with tag(s) ${listRepr(unknown)}. ${availableText('Tags', available)}`,
+            { filter: 'tags', unknown, available },
+          );
+        }
+        return this.onlyNodesWithTags(...tags);
+      });
+    }
+    if (filters.fromNodes !== undefined) apply('fromNodes', filters.fromNodes, (v) => this.fromNodes(...v));
+    if (filters.toNodes !== undefined) apply('toNodes', filters.toNodes, (v) => this.toNodes(...v));
+    if (filters.nodeNames !== undefined) apply('nodeNames', filters.nodeNames, (v) => this.onlyNodes(...v));
+    if (filters.fromInputs !== undefined)
+      apply('fromInputs', filters.fromInputs, (v) => this.fromInputs(...v));
+    if (filters.toOutputs !== undefined) apply('toOutputs', filters.toOutputs, (v) => this.toOutputs(...v));
+    if (filters.nodeNamespaces !== undefined) {
+      apply('nodeNamespaces', filters.nodeNamespaces, (v) => this.onlyNodesWithNamespaces(...v));
+    }
     if (result.nodes.length === 0) {
-      throw new PipelineError(
+      const given = Object.entries(applied).map(([k, v]) => `${k}: ${listRepr(v as string[])}`);
+      throw new PipelineFilterError(
         'ERR_PIPELINE_EMPTY_FILTER',
-        'Pipeline contains no nodes after applying all provided filters. Please ensure that at least one pipeline with nodes has been defined.',
+        this.nodes.length === 0
+          ? 'Pipeline contains no nodes after applying all provided filters: the pipeline has no nodes.'
+          : `Pipeline contains no nodes after applying all provided filters (${given.join('; ')}): each filter selects nodes, but no node is selected by all of them.`,
+        { applied },
       );
     }
     return result;
+  }
+
+  /** Every tag of some node, sorted. */
+  tags(): string[] {
+    const tags = new Set<string>();
+    for (const n of this.nodes) for (const t of n.tags) tags.add(t);
+    return [...tags].sort(compareNames);
+  }
+
+  /** Every namespace of some node and the namespaces above it (`a`, `a.b`), sorted. */
+  namespaces(): string[] {
+    const out = new Set<string>();
+    for (const n of this.nodes) {
+      if (n.namespace === undefined) continue;
+      const parts = n.namespace.split('.');
+      for (let i = 1; i <= parts.length; i++) out.add(parts.slice(0, i).join('.'));
+    }
+    return [...out].sort(compareNames);
   }
 
   /** A copy with `tags` added to every node. */
@@ -344,7 +389,7 @@ export class Pipeline {
     return mine?._sameAs(n) === true;
   }
 
-  #resolveNames(names: Iterable<string>): Node[] {
+  #resolveNames(names: Iterable<string>, filter: PipelineFilterName): Node[] {
     const out: Node[] = [];
     const unknown: string[] = [];
     for (const name of names) {
@@ -357,36 +402,40 @@ export class Pipeline {
         .filter((n) => unknown.some((u) => n.name.endsWith(`.${u}`)))
         .map((n) => n.name);
       const hint = suggestions.length > 0 ? ` Did you mean: ${listRepr(suggestions)}?` : '';
-      throw new PipelineError(
+      const available = this.nodes.map((n) => n.name).sort(compareNames);
+      throw new PipelineFilterError(
         'ERR_PIPELINE_UNKNOWN_NODE',
-        `Pipeline does not contain nodes named ${listRepr(unknown)}.${hint}`,
+        `Pipeline does not contain nodes named ${listRepr(unknown)}.${hint} ${availableText('Nodes', available)}`,
+        { filter, unknown, available },
       );
     }
     return out;
   }
 
-  #checkDatasets(datasets: readonly string[]): void {
+  #checkDatasets(datasets: readonly string[], filter: PipelineFilterName): void {
     const unknown = datasets.filter((d) => {
       const key = stripTranscoding(d);
       return !this._producer.has(key) && !this._consumers.has(key);
     });
     if (unknown.length > 0) {
-      throw new PipelineError(
+      const available = [...this.datasets()].sort(compareNames);
+      throw new PipelineFilterError(
         'ERR_PIPELINE_UNKNOWN_DATASET',
-        `Pipeline does not contain datasets named ${listRepr(unknown)}`,
+        `Pipeline does not contain datasets named ${listRepr(unknown)}. ${availableText('Datasets', available)}`,
+        { filter, unknown, available },
       );
     }
   }
 
-  #consumersOf(datasets: readonly string[]): Node[] {
-    this.#checkDatasets(datasets);
+  #consumersOf(datasets: readonly string[], filter: PipelineFilterName): Node[] {
+    this.#checkDatasets(datasets, filter);
     const out = new Set<Node>();
     for (const d of datasets) for (const n of this._consumers.get(stripTranscoding(d)) ?? []) out.add(n);
     return [...out];
   }
 
-  #producersOf(datasets: readonly string[]): Node[] {
-    this.#checkDatasets(datasets);
+  #producersOf(datasets: readonly string[], filter: PipelineFilterName): Node[] {
+    this.#checkDatasets(datasets, filter);
     const out = new Set<Node>();
     for (const d of datasets) {
       const p = this._producer.get(stripTranscoding(d));
@@ -425,6 +474,14 @@ export class Pipeline {
  */
 export function pipeline(items: Iterable<Node | Pipeline>, options: PipelineOptions = {}): Pipeline {
   return new Pipeline(items, options);
+}
+
+/** `Nodes in the pipeline: a, b, c.` (at most 20 names, then how many in all). */
+function availableText(what: string, names: readonly string[]): string {
+  if (names.length === 0) return `The pipeline has no ${what.toLowerCase()}.`;
+  const shown = names.slice(0, 20);
+  const more = names.length > shown.length ? `, … (${names.length} in all)` : '';
+  return `${what} in the pipeline: ${shown.join(', ')}${more}.`;
 }
 
 function collectNodes(items: Iterable<Node | Pipeline>): Node[] {

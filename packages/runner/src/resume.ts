@@ -45,7 +45,10 @@ export function findNodesToResumeFrom(
   return (required.groupedNodes[0] ?? []).map((n) => n.name);
 }
 
-/** The suggestion object and Kedro's message for it. */
+/**
+ * The suggestion object and its message, in a library's words (what to call). A command line
+ * words it as what to type (`--from-nodes`).
+ */
 export function suggestResume(
   pipeline: Pipeline,
   unfinished: readonly Node[],
@@ -56,7 +59,7 @@ export function suggestResume(
     return {
       fromNodes: [],
       remaining: unfinished.length,
-      message: 'No nodes ran. Repeat the previous command to attempt a new run.',
+      message: 'No node completed: there is nothing to resume from; run the pipeline again.',
     };
   }
   const fromNodes = findNodesToResumeFrom(pipeline, unfinished, catalog).sort();
@@ -65,8 +68,7 @@ export function suggestResume(
     fromNodes,
     remaining: unfinished.length,
     message:
-      `There are ${unfinished.length} nodes that have not run.\n` +
-      'You can resume the pipeline run from the nearest nodes with persisted inputs with:\n' +
-      `  pipeline.fromNodes(${fromNodes.map((n) => JSON.stringify(n)).join(', ')})  (Kedro: --from-nodes "${fromNodes.join(',')}")`,
+      `${unfinished.length} ${unfinished.length === 1 ? 'node' : 'nodes'} did not run. ` +
+      `Resume from the nearest nodes with persisted inputs: run pipeline.fromNodes(${fromNodes.map((n) => JSON.stringify(n)).join(', ')}).`,
   };
 }

@@ -58,7 +58,7 @@ describe.each(RUNNERS)('$name: failures', (kind) => {
     expect(err.code).toBe('ERR_NODE_FAILED');
     expect(err.node).toBe('boom');
     expect(err.message).toBe(
-      "Node 'boom' failed: test exception\nNo nodes ran. Repeat the previous command to attempt a new run.",
+      "Node 'boom' failed: test exception\nNo node completed: there is nothing to resume from; run the pipeline again.",
     );
     const cause = err.cause as Error & { code: string };
     expect(cause).toBeInstanceOf(Error);
@@ -219,11 +219,11 @@ describe('resume suggestions (Kedro checklist 21-26)', () => {
   }
 
   it.each([
-    ['node1_A', [], 'No nodes ran.'],
-    ['node2', ['node1_A', 'node1_B'], '--from-nodes "node1_A,node1_B"'],
-    ['node3_A', ['node3_A', 'node3_B'], '--from-nodes "node3_A,node3_B"'],
-    ['node4_A', ['node3_A', 'node3_B'], '--from-nodes "node3_A,node3_B"'],
-    ['node4_B', ['node3_B'], '--from-nodes "node3_B"'],
+    ['node1_A', [], 'No node completed'],
+    ['node2', ['node1_A', 'node1_B'], 'run pipeline.fromNodes("node1_A", "node1_B")'],
+    ['node3_A', ['node3_A', 'node3_B'], 'run pipeline.fromNodes("node3_A", "node3_B")'],
+    ['node4_A', ['node3_A', 'node3_B'], 'run pipeline.fromNodes("node3_A", "node3_B")'],
+    ['node4_B', ['node3_B'], 'run pipeline.fromNodes("node3_B")'],
   ])('failure in %s suggests %j', async (failing, expected, text) => {
     for (const runner of [new SequentialRunner(), new ThreadRunner({ maxWorkers: 1 })]) {
       const p = xPipeline(failing);

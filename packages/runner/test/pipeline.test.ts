@@ -8,6 +8,7 @@ import {
   OutputNotUniqueError,
   type Pipeline,
   PipelineError,
+  PipelineFilterError,
   pipeline,
 } from '../src/index.js';
 
@@ -195,9 +196,60 @@ describe('Pipeline filters', () => {
     expect(p.filter({ fromNodes: ['feat'], tags: ['ml'] }).nodeNames).toEqual(['feat', 'train']);
     expect(p.filter({ fromInputs: ['clean'], toOutputs: ['model'] }).nodeNames).toEqual(['feat', 'train']);
     expect(() => p.filter({ tags: ['prep'], fromNodes: ['report'] })).toThrow(
-      'Pipeline contains no nodes after applying all provided filters.',
+      "Pipeline contains no nodes after applying all provided filters (tags: ['prep']; fromNodes: ['report']): each filter selects nodes, but no node is selected by all of them.",
     );
   });
+
+  it('filter() names an unknown tag and lists the tags there are, even beside a known one', () => {
+    for (const tags of [['nosuch'], ['prep', 'nosuch']]) {
+      let error: unknown;
+      try {
+        p.filter({ tags });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(PipelineFilterError);
+      const e = error as PipelineFilterError;
+      expect(e.code).toBe('ERR_PIPELINE_UNKNOWN_TAG');
+      expect(e.message).toBe("Pipeline has no nodes with tag(s) ['nosuch']. Tags in the pipeline: ml, prep.");
+      expect([e.filter, e.unknown, e.available]).toEqual(['tags', ['nosuch'], ['ml', 'prep']]);
+    }
+  });
+
+  it.each([
+    [{ fromNodes: ['nope'] }, 'fromNodes', 'ERR_PIPELINE_UNKNOWN_NODE', 'Nodes in the pipeline: clean, feat'],
+    [{ toNodes: ['nope'] }, 'toNodes', 'ERR_PIPELINE_UNKNOWN_NODE', 'clean, feat, qa.checks.audit'],
+    [{ nodeNames: ['nope'] }, 'nodeNames', 'ERR_PIPELINE_UNKNOWN_NODE', 'report, train.'],
+    [
+      { fromInputs: ['nope'] },
+      'fromInputs',
+      'ERR_PIPELINE_UNKNOWN_DATASET',
+      'Datasets in the pipeline: audit',
+    ],
+    [{ toOutputs: ['nope'] }, 'toOutputs', 'ERR_PIPELINE_UNKNOWN_DATASET', 'params:k, raw, report.'],
+    [
+      { nodeNamespaces: ['nope'] },
+      'nodeNamespaces',
+      'ERR_PIPELINE_UNKNOWN_NAMESPACE',
+      'Namespaces in the pipeline: qa, qa.checks.',
+    ],
+  ] as const)(
+    'filter(%j) names the unknown name, its filter and what there is',
+    (filters, filter, code, listed) => {
+      let error: unknown;
+      try {
+        p.filter(filters);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(PipelineFilterError);
+      const e = error as PipelineFilterError;
+      expect([e.code, e.filter, e.unknown]).toEqual([code, filter, ['nope']]);
+      expect(e.message).toContain("['nope']");
+      expect(e.message).toContain(listed);
+      expect(e.available.length).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('namespacing', () => {
