@@ -16,7 +16,10 @@ export type ExecutorErrorCode =
   | 'ERR_EXECUTOR_INVALID_ARGUMENT'
   | 'ERR_TASK_REFERENCE'
   | 'ERR_TASK_CONTEXT'
-  | 'ERR_TASK_ARGUMENTS';
+  | 'ERR_TASK_ARGUMENTS'
+  | 'ERR_TASK_RESULT'
+  | 'ERR_TASK_LEFTOVER'
+  | 'ERR_THROWN_VALUE_INVALID';
 
 /** Base class of every error thrown by `@weft/executor`. */
 export class ExecutorError extends Error {
@@ -116,5 +119,42 @@ export class TaskContextError extends ExecutorError {
 export class TaskArgumentsError extends ExecutorError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_TASK_ARGUMENTS', message, options);
+  }
+}
+
+/**
+ * A task's result could not be sent back from its worker thread (structured clone refused it, e.g.
+ * a function). `cause` is the `DataCloneError`. The worker thread is replaced; the executor stays
+ * healthy.
+ */
+export class TaskResultError extends ExecutorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_TASK_RESULT', message, options);
+  }
+}
+
+/**
+ * Work that a worker task left running (a timer, a promise it did not await) threw after the task
+ * had finished: an uncaught exception or an unhandled rejection. It is reported as a process
+ * warning on the main thread, naming the task (`taskName`); it fails no other task. `cause` is
+ * what was thrown.
+ */
+export class TaskLeftoverError extends ExecutorError {
+  /** The task that left the work behind, when known. */
+  readonly taskName: string | undefined;
+
+  constructor(message: string, taskName: string | undefined, options?: ErrorOptions) {
+    super('ERR_TASK_LEFTOVER', message, options);
+    this.taskName = taskName;
+  }
+}
+
+/**
+ * `decodeThrown` got something that is not an encoded thrown value; the message names the part
+ * at fault (e.g. `thrown.cause.kind`).
+ */
+export class ThrownValueError extends ExecutorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_THROWN_VALUE_INVALID', message, options);
   }
 }

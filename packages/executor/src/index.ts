@@ -17,7 +17,10 @@ export {
   InvalidStateError,
   TaskArgumentsError,
   TaskContextError,
+  TaskLeftoverError,
   TaskReferenceError,
+  TaskResultError,
+  ThrownValueError,
   TimeoutError,
 } from './errors.js';
 export type { Executor, ExecutorOptions, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';

@@ -52,7 +52,7 @@ import {
 import type { ExecutorOptions, SubmitOptions } from './executor.js';
 import type { Future } from './future.js';
 import { type Completion, type Prepared, QueueingExecutor } from './queueing-executor.js';
-import { type FailureKind, type TaskMessage, type TaskOutcome, TRAMPOLINE_LOADED } from './task-protocol.js';
+import { type FailureKind, type TaskMessage, TRAMPOLINE_LOADED } from './task-protocol.js';
 import { isTaskRef, type TaskArgs, type TaskRef, type TaskResult } from './task-ref.js';
 import { decodeThrown, type ErrorClassRegistry, type ThrownValue } from './thrown-value.js';
 import { checkMaxWorkers, checkObject, show } from './validation.js';
@@ -96,6 +96,31 @@ const OWN_ERRORS: ErrorClassRegistry = new Map<string, new (...args: never[]) =>
   ['TaskContextError', TaskContextError],
   ['TaskArgumentsError', TaskArgumentsError],
 ]);
+
+/** An own data property of `value` (never inherited, never a getter). */
+function ownValue(value: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(value, key)?.value;
+}
+
+/** The error a future gets when its worker's answer cannot be read or decoded. */
+function unreadable(name: string, error: unknown): BrokenExecutorError {
+  const reason = error instanceof Error ? error.message : show(error);
+  return new BrokenExecutorError(
+    `task '${name}': its outcome from the worker thread cannot be read: ${reason}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Reports an outcome; a failure there (a bug) becomes a process warning, never an unhandled rejection. */
+function settle(done: Completion, ok: boolean, value: unknown): void {
+  try {
+    done(ok, value);
+  } catch (error) {
+    process.emitWarning(error instanceof Error ? error : new Error(show(error)));
+  }
+}
 
 /** How long an idle worker above the minimum lives (all of ours are the minimum: they stay). */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -320,12 +345,43 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     }
     const options = transferList === undefined && signal === undefined ? undefined : { transferList, signal };
     pool.run(message, options as never).then(
-      (outcome: TaskOutcome) => {
-        if (outcome.ok) done(true, outcome.value);
-        else done(false, this.#failure(name, outcome.kind, outcome.error));
+      (outcome: unknown) => {
+        let ok = false;
+        let value: unknown;
+        try {
+          [ok, value] = this.#outcome(name, outcome);
+        } catch (error) {
+          value = unreadable(name, error);
+        }
+        settle(done, ok, value);
       },
-      (error: unknown) => done(false, this.#infrastructureError(name, error, signal)),
+      (error: unknown) => {
+        let value: unknown;
+        try {
+          value = this.#infrastructureError(name, error, signal);
+        } catch (inner) {
+          value = unreadable(name, inner);
+        }
+        settle(done, false, value);
+      },
     );
+  }
+
+  /**
+   * What a worker's answer means for the future: `[true, result]` or `[false, error]`. The answer
+   * is data from another thread: only its own properties are read.
+   */
+  #outcome(name: string, outcome: unknown): [boolean, unknown] {
+    if (typeof outcome !== 'object' || outcome === null) {
+      throw new TypeError(`expected an outcome envelope, got ${show(outcome)}`);
+    }
+    const ok = ownValue(outcome, 'ok');
+    if (ok === true) return [true, ownValue(outcome, 'value')];
+    const kind = ownValue(outcome, 'kind');
+    if (ok !== false || (kind !== 'task' && kind !== 'reference' && kind !== 'context')) {
+      throw new TypeError(`expected an outcome envelope, got ok ${show(ok)} and kind ${show(kind)}`);
+    }
+    return [false, this.#failure(name, kind, ownValue(outcome, 'error') as ThrownValue)];
   }
 
   protected override async close(): Promise<void> {
@@ -350,7 +406,8 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
       [...execArgv, ...this.#execArgv],
     );
     pool.on('message', (message: unknown) => {
-      if ((message as Record<string, unknown> | null)?.[TRAMPOLINE_LOADED] === true) this.#startedWorkers++;
+      if (typeof message === 'object' && message !== null && ownValue(message, TRAMPOLINE_LOADED) === true)
+        this.#startedWorkers++;
     });
     pool.on('error', (error: unknown) => this.#onPoolError(error));
     this.#pool = pool;

@@ -232,6 +232,30 @@ describe('WorkerThreadExecutor', { timeout: WORKER_TIMEOUT_MS }, () => {
       expect((error as CancelledError).message).toBe('inner');
     });
 
+    it('an error named after an Object.prototype member, with such props, fails only its task; the slot is freed and shutdown resolves', async () => {
+      const single = new WorkerThreadExecutor({ maxWorkers: 1 });
+      try {
+        for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+          const error = (await single
+            .submit(tasks.throwHostile, name)
+            .exception({ timeoutMs: 10_000 })) as Error & Record<string, unknown>;
+          expect(Object.getPrototypeOf(error)).toBe(Error.prototype);
+          expect(error.name).toBe(name);
+          expect(error.message).toBe(`named ${name}`);
+          expect(Object.getOwnPropertyDescriptor(error, '__proto__')?.value).toEqual({ polluted: true });
+          expect(Object.getOwnPropertyDescriptor(error, 'constructor')?.value).toBe('not a constructor');
+          expect((error.cause as Error).name).toBe('hasOwnProperty');
+          expect(error.polluted).toBeUndefined();
+        }
+        expect(single.running).toBe(0);
+        expect(await single.submit(tasks.add, 1, 2)).toBe(3);
+      } finally {
+        await expect(Promise.race([single.shutdown().then(() => 'closed'), sleep(10_000)])).resolves.toBe(
+          'closed',
+        );
+      }
+    });
+
     it('a task calling process.exit fails with BrokenExecutorError naming it; the executor keeps serving', async () => {
       const fresh = new WorkerThreadExecutor({ maxWorkers: 1 });
       try {
