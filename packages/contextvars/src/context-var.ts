@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { CONTEXT_VAR_BRAND, currentContext, readLeaf } from './bindings.js';
 import { contextWithMap } from './context.js';
-import { ContextSerializationError, LookupError, TokenError } from './errors.js';
+import { ContextSerializationError, LookupError, reasonOf, TokenError } from './errors.js';
 import type { Leaf, PersistentMap } from './persistent-map.js';
 import type { Codec } from './serialization.js';
 import { allocateId, type ContextState, state } from './shared-state.js';
@@ -239,7 +239,7 @@ export function decodeValue<T>(variable: ContextVar<T>, json: unknown): T {
   } catch (error) {
     throw new ContextSerializationError(
       'ERR_CONTEXTVAR_UNDECODABLE',
-      `cannot decode the value of context variable '${variable.name}': ${(error as Error)?.message ?? String(error)}`,
+      `cannot decode the value of context variable '${variable.name}': ${reasonOf(error)}`,
       variable.name,
       { cause: error },
     );

@@ -68,3 +68,18 @@ export class ContextSerializationError extends ContextVarsError {
     this.varName = varName;
   }
 }
+
+/**
+ * The message of anything thrown, without ever throwing itself (a thrown `null`, a symbol, an
+ * object whose `message` getter throws).
+ *
+ * @internal
+ */
+export function reasonOf(error: unknown): string {
+  try {
+    const message = (error as Error | null | undefined)?.message;
+    return typeof message === 'string' ? message : String(error);
+  } catch {
+    return 'an error that cannot be printed';
+  }
+}

@@ -22,6 +22,7 @@ export {
   DEFAULT_MAX_CONTEXT_BYTES,
   deserializeContext,
   type Json,
+  MAX_CONTEXT_VALUE_DEPTH,
   type SerializedContext,
   type SerializeOptions,
   serializeContext,

@@ -8,7 +8,7 @@
 import { assertContextVar, currentContext, leafVar } from './bindings.js';
 import { type Context, contextWithMap } from './context.js';
 import { type ContextVar, decodeValue } from './context-var.js';
-import { ContextSerializationError } from './errors.js';
+import { ContextSerializationError, reasonOf } from './errors.js';
 import { PersistentMap } from './persistent-map.js';
 import { allocateId, type ContextState, type Placeholder, state } from './shared-state.js';
 
@@ -99,9 +99,17 @@ function passes(filter: NormalizedFilter, name: string): boolean {
 }
 
 /**
+ * Deepest nesting of arrays and objects a propagated value may have. Deeper values fail at the
+ * sender with a {@link ContextSerializationError} (JSON text that deep would overflow the stack of
+ * whoever parses or prints it).
+ */
+export const MAX_CONTEXT_VALUE_DEPTH = 1000;
+
+/**
  * Approximate JSON length of `value`, or -1 when some part of it is not JSON-compatible (would not
- * survive `JSON.parse(JSON.stringify(x))` unchanged). Allocation-free for acyclic values; the
- * `ancestors` stack (cycle detection) is only created for nested objects.
+ * survive `JSON.parse(JSON.stringify(x))` unchanged) or nests deeper than
+ * {@link MAX_CONTEXT_VALUE_DEPTH}. Allocation-free for primitives; the `ancestors` stack (cycle
+ * detection and depth) is only created for nested objects.
  */
 function jsonLength(value: unknown, ancestors?: object[]): number {
   switch (typeof value) {
@@ -113,7 +121,11 @@ function jsonLength(value: unknown, ancestors?: object[]): number {
       return Number.isFinite(value) ? 8 : -1;
     case 'object': {
       if (value === null) return 4;
-      if (ancestors?.includes(value)) return -1;
+      if (
+        ancestors !== undefined &&
+        (ancestors.length >= MAX_CONTEXT_VALUE_DEPTH || ancestors.includes(value))
+      )
+        return -1;
       const stack = ancestors ?? [];
       stack.push(value);
       let length = 2;
@@ -125,7 +137,8 @@ function jsonLength(value: unknown, ancestors?: object[]): number {
       } else {
         const proto = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) length = -1;
-        for (const key in value) {
+        // Own keys only (what JSON.stringify writes), `__proto__` included when it is an own key.
+        for (const key of Object.keys(value)) {
           if (length < 0) break;
           const item = jsonLength((value as Record<string, unknown>)[key], stack);
           length = item < 0 ? -1 : length + key.length + 4 + item;
@@ -139,10 +152,22 @@ function jsonLength(value: unknown, ancestors?: object[]): number {
   }
 }
 
+/** A path like `value.a[0]`, shortened in the middle when it is long (a deep value). */
+function formatPath(segments: readonly string[]): string {
+  if (segments.length <= 16) return `value${segments.join('')}`;
+  const hidden = segments.length - 12;
+  return `value${segments.slice(0, 8).join('')}…(${hidden} more levels)…${segments.slice(-4).join('')}`;
+}
+
+/** A property name as it appears in a path: `.name`, or `["odd name"]`. */
+function segment(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
 /** Why `value` is not JSON-compatible, with the path to the first offending part (the slow path). */
-function whyNotJson(value: unknown, path: string, ancestors: object[]): string | undefined {
+function whyNotJson(value: unknown, path: string[], ancestors: object[]): string | undefined {
   if (typeof value === 'number' && !Number.isFinite(value))
-    return `${path} is ${value}, which JSON cannot represent`;
+    return `${formatPath(path)} is ${value}, which JSON cannot represent`;
   if (
     typeof value === 'string' ||
     typeof value === 'boolean' ||
@@ -151,23 +176,33 @@ function whyNotJson(value: unknown, path: string, ancestors: object[]): string |
   ) {
     return undefined;
   }
-  if (typeof value !== 'object') return `${path} is ${describe(value)}, which JSON cannot represent`;
-  if (ancestors.includes(value)) return `${path} is a circular reference`;
+  if (typeof value !== 'object')
+    return `${formatPath(path)} is ${describe(value)}, which JSON cannot represent`;
+  if (ancestors.includes(value)) return `${formatPath(path)} is a circular reference`;
+  if (ancestors.length >= MAX_CONTEXT_VALUE_DEPTH) {
+    return `${formatPath(path)} nests deeper than ${MAX_CONTEXT_VALUE_DEPTH} levels`;
+  }
   ancestors.push(value);
   try {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        if (!(i in value)) return `${path}[${i}] is a hole in a sparse array`;
-        const reason = whyNotJson(value[i], `${path}[${i}]`, ancestors);
+        path.push(`[${i}]`);
+        const reason =
+          i in value
+            ? whyNotJson(value[i], path, ancestors)
+            : `${formatPath(path)} is a hole in a sparse array`;
+        path.pop();
         if (reason !== undefined) return reason;
       }
       return undefined;
     }
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null)
-      return `${path} is ${describe(value)}, not a plain object`;
+      return `${formatPath(path)} is ${describe(value)}, not a plain object`;
     for (const key of Object.keys(value)) {
-      const reason = whyNotJson((value as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
+      path.push(segment(key));
+      const reason = whyNotJson((value as Record<string, unknown>)[key], path, ancestors);
+      path.pop();
       if (reason !== undefined) return reason;
     }
     return undefined;
@@ -178,19 +213,23 @@ function whyNotJson(value: unknown, path: string, ancestors: object[]): string |
 
 function describe(value: unknown): string {
   if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
-  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'object'} instance`;
+  if (typeof value === 'object' && value !== null) {
+    let name: unknown;
+    try {
+      name = value.constructor?.name;
+    } catch {
+      name = undefined;
+    }
+    return `a ${typeof name === 'string' && name !== '' ? name : 'object'} instance`;
+  }
   return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
 }
 
-function unserializable(
-  variable: ContextVar<unknown>,
-  reason: string,
-  cause?: unknown,
-): ContextSerializationError {
+function unserializable(name: string, reason: string, cause?: unknown): ContextSerializationError {
   return new ContextSerializationError(
     'ERR_CONTEXTVAR_UNSERIALIZABLE',
-    `cannot serialize context variable '${variable.name}': ${reason}`,
-    variable.name,
+    `cannot serialize context variable '${name}': ${reason}`,
+    name,
     cause === undefined ? undefined : { cause },
   );
 }
@@ -201,7 +240,16 @@ function encodeValue(variable: ContextVar<unknown>, value: unknown): unknown {
   try {
     return variable.codec.encode(value);
   } catch (error) {
-    throw unserializable(variable, (error as Error)?.message ?? String(error), error);
+    throw unserializable(variable.name, reasonOf(error), error);
+  }
+}
+
+/** Sets `record[key]` as an own data property, whatever the key (`__proto__` included). */
+function put(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    record[key] = value;
   }
 }
 
@@ -218,7 +266,7 @@ export function serializeContext(context?: Context, options?: SerializeOptions):
   const map = ((context as ContextState | undefined) ?? currentContext())._map;
   if (map === lastMap && options === lastOptions) return lastResult as SerializedContext;
   const filter = normalize(options);
-  const vars: Record<string, Json> = {};
+  const vars: Record<string, unknown> = {};
   let total = 16;
   map.forEach((leaf) => {
     const variable = leafVar(leaf) as ContextVar<unknown> | undefined;
@@ -226,28 +274,32 @@ export function serializeContext(context?: Context, options?: SerializeOptions):
     const name = variable?.name ?? (leaf.key as Placeholder).name;
     if (!passes(filter, name)) return;
     // A value still in the JSON form it arrived in (its variable undefined or not yet read) is passed on as is.
-    const json =
-      leaf.key === variable ? encodeValue(variable as ContextVar<unknown>, leaf.value) : leaf.value;
+    const relayed = leaf.key !== variable;
+    const json = relayed ? leaf.value : encodeValue(variable as ContextVar<unknown>, leaf.value);
     const length = jsonLength(json);
     if (length < 0) {
-      const hint =
-        (variable as ContextVar<unknown>).codec === undefined
+      const hint = relayed
+        ? ' (a value received for this name and passed on unchanged)'
+        : (variable as ContextVar<unknown>).codec === undefined
           ? '; give the variable a codec'
           : ' (codec output)';
-      throw unserializable(variable as ContextVar<unknown>, `${whyNotJson(json, 'value', [])}${hint}`);
+      throw unserializable(name, `${whyNotJson(json, [], [])}${hint}`);
     }
-    vars[name] = json as Json;
+    put(vars, name, json);
     total += name.length + 4 + length;
   });
   if (total > filter.maxBytes) throw tooLarge(vars, total, filter.maxBytes);
-  const result: SerializedContext = Object.freeze({ v: 1, vars: Object.freeze(vars) });
+  const result: SerializedContext = Object.freeze({
+    v: 1,
+    vars: Object.freeze(vars as Record<string, Json>),
+  });
   lastMap = map;
   lastOptions = options;
   lastResult = result;
   return result;
 }
 
-function tooLarge(vars: Record<string, Json>, total: number, maxBytes: number): ContextSerializationError {
+function tooLarge(vars: Record<string, unknown>, total: number, maxBytes: number): ContextSerializationError {
   const sizes = Object.entries(vars)
     .map(([name, json]): [string, number] => [name, jsonLength(json)])
     .sort((a, b) => b[1] - a[1]);
@@ -260,6 +312,18 @@ function tooLarge(vars: Record<string, Json>, total: number, maxBytes: number): 
     `serialized context is ~${total} bytes, over the limit of ${maxBytes} (largest: ${largest})`,
     sizes[0]?.[0],
   );
+}
+
+function ownData(value: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(value, key)?.value;
+}
+
+function shortly(value: unknown): string {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value).slice(0, 80) : String(value).slice(0, 80);
+  } catch {
+    return describe(value);
+  }
 }
 
 function invalid(reason: string): ContextSerializationError {
@@ -278,14 +342,19 @@ function invalid(reason: string): ContextSerializationError {
  * (`ERR_SERIALIZED_CONTEXT_INVALID`) or a codec cannot decode a value (`ERR_CONTEXTVAR_UNDECODABLE`).
  */
 export function deserializeContext(data: SerializedContext): Context {
-  if (typeof data !== 'object' || data === null) throw invalid(`expected an object, got ${String(data)}`);
-  if (data.v !== 1) throw invalid(`unsupported version ${String(data.v)}`);
-  const vars = data.vars;
+  if (typeof data !== 'object' || data === null) throw invalid(`expected an object, got ${shortly(data)}`);
+  // Own data properties only: nothing is looked up on a prototype chain.
+  const version = ownData(data, 'v');
+  if (version !== 1) throw invalid(`unsupported version ${shortly(version)}`);
+  const vars = ownData(data, 'vars');
   if (typeof vars !== 'object' || vars === null || Array.isArray(vars))
     throw invalid('`vars` is not an object');
   let map = PersistentMap.EMPTY;
   for (const name of Object.keys(vars)) {
-    const json = vars[name];
+    const descriptor = Object.getOwnPropertyDescriptor(vars, name);
+    if (descriptor === undefined || !('value' in descriptor))
+      throw invalid(`\`vars\` entry '${name}' is not a data property`);
+    const json = descriptor.value;
     const variable = state.registry.get(name) as ContextVar<unknown> | undefined;
     if (variable !== undefined) {
       map = map.set(variable._id, variable, decodeValue(variable, json));
