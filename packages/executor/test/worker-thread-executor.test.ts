@@ -15,7 +15,16 @@ import {
   WorkerThreadExecutor,
   wait,
 } from '../src/index.js';
-import { counter, deadline, handle, local, requestId, tenant } from './fixtures/context-vars.js';
+import {
+  constructorNamed,
+  counter,
+  deadline,
+  handle,
+  local,
+  protoNamed,
+  requestId,
+  tenant,
+} from './fixtures/context-vars.js';
 import { tasks } from './fixtures/tasks.js';
 
 const fixtures = new URL('./fixtures/tasks.ts', import.meta.url);
@@ -88,6 +97,13 @@ describe('WorkerThreadExecutor', { timeout: WORKER_TIMEOUT_MS }, () => {
       );
       expect(snap.local).toBeUndefined();
       expect(snap.deadline).toBe(when.toISOString());
+    });
+
+    it('carries variables named __proto__ and constructor like any other name', async () => {
+      const seen = await protoNamed.run({ n: 1 }, () =>
+        constructorNamed.run('built', () => ex.submit(tasks.readPrototypeNamed)),
+      );
+      expect(seen).toEqual([{ n: 1 }, 'built']);
     });
 
     it('never shows a stale value when many submits with different values interleave on few workers', async () => {
