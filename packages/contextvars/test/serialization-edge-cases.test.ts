@@ -148,6 +148,8 @@ describe('names that are Object.prototype members travel like any other name', (
       v: 1,
       vars: Object.defineProperty({}, 'edge.loose', { get: () => 1, enumerable: true }),
     };
-    expect(failure(() => deserializeContext(getter as SerializedContext)).message).toMatch(/'edge\.loose' is not a data property/);
+    expect(failure(() => deserializeContext(getter as SerializedContext)).message).toMatch(
+      /'edge\.loose' is not a data property/,
+    );
   });
 });
