@@ -22,10 +22,21 @@ const summaryLine: Reporter = {
   },
 };
 
+/**
+ * Resolve conditions. Vitest hands them to Node as `--conditions` flags of the test processes
+ * (and worker threads inherit them), so they must not name conditions Node sets per import kind:
+ * a user condition `import` makes every `require()` match `import` branches, and tsx (on Nodes
+ * with `module.registerHooks`) then takes each `require()` of a JSON file for an import and
+ * compiles it to an ES module that Node's CommonJS loader cannot parse (every worker-thread test
+ * failed on Node 22.23, 24 and 26). `module` would send Node to bundler-only builds. Vite applies
+ * `import`/`require` itself.
+ */
+const conditions = [sourceCondition, 'node', 'default'];
+
 export default defineConfig({
-  resolve: { conditions: [sourceCondition, 'import', 'node', 'default'] },
+  resolve: { conditions },
   environments: {
-    ssr: { resolve: { conditions: [sourceCondition, 'import', 'node', 'default'] } },
+    ssr: { resolve: { conditions } },
   },
   test: {
     reporters: ['default', summaryLine],
