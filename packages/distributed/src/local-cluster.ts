@@ -28,7 +28,14 @@ export interface LocalClusterOptions {
   /** Further worker options (each worker gets them). */
   worker?: Pick<
     SpawnWorkerOptions,
-    'concurrency' | 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalledCount' | 'imports' | 'env' | 'stdio'
+    | 'concurrency'
+    | 'lockDurationMs'
+    | 'stalledIntervalMs'
+    | 'maxStalledCount'
+    | 'imports'
+    | 'env'
+    | 'stdio'
+    | 'typescript'
   >;
 }
 

@@ -4,8 +4,8 @@
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { type TypeScriptLoader, typescriptExecArgv } from '@weft/executor';
 import { WorkerProcessError } from './errors.js';
 
 /** Options of {@link spawnWorker}. */
@@ -26,6 +26,11 @@ export interface SpawnWorkerOptions {
   imports?: readonly string[];
   /** Worker name. */
   name?: string;
+  /**
+   * The TypeScript loader of the process, for `.ts` modules: `'auto'` (default) gives it tsx when
+   * this process runs under tsx, `'tsx'` always, `false` never (as `WorkerThreadExecutor`'s option).
+   */
+  typescript?: TypeScriptLoader;
   /** Environment of the process. Default: this process's. */
   env?: NodeJS.ProcessEnv;
   /** Where its stdout and stderr go: this process's (`inherit`, default), nowhere, or collected (`pipe`, see `output()`). */
@@ -52,29 +57,33 @@ export interface WorkerProcess {
 
 /**
  * The command that runs `weft-worker` from this package: its compiled `dist/worker-cli.js` with
- * plain node, or, when this package runs from its TypeScript sources (the monorepo's tests), the
- * `.ts` file through tsx with the `@weft/source` condition.
+ * plain node (plus tsx when `typescript` asks for it, for `.ts` modules), or, when this package
+ * runs from its TypeScript sources (the monorepo's tests), the `.ts` file through tsx with the
+ * `@weft/source` condition.
+ *
+ * @throws {WorkerProcessError} `ERR_WORKER_SPAWN` when tsx is needed and not installed.
  */
-export function workerCommand(): { execPath: string; args: string[] } {
+export function workerCommand(typescript: TypeScriptLoader = 'auto'): { execPath: string; args: string[] } {
   const fromSources = import.meta.url.endsWith('.ts');
   const cli = fileURLToPath(new URL(`./worker-cli.${fromSources ? 'ts' : 'js'}`, import.meta.url));
-  if (!fromSources) return { execPath: process.execPath, args: [cli] };
-  let tsx: string;
+  let loader: string[];
   try {
-    tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    loader = fromSources
+      ? [...typescriptExecArgv('tsx'), '--conditions=@weft/source']
+      : typescriptExecArgv(typescript);
   } catch (cause) {
     throw new WorkerProcessError(
       'ERR_WORKER_SPAWN',
-      'Running weft-worker from TypeScript sources needs the tsx package, which was not found.',
+      `Running weft-worker ${fromSources ? 'from TypeScript sources' : 'on TypeScript modules'} needs the tsx package, which was not found.`,
       { cause },
     );
   }
-  return { execPath: process.execPath, args: ['--import', tsx, '--conditions=@weft/source', cli] };
+  return { execPath: process.execPath, args: [...loader, cli] };
 }
 
 /** Starts a `weft-worker` process and resolves once it takes jobs. */
 export async function spawnWorker(options: SpawnWorkerOptions): Promise<WorkerProcess> {
-  const { execPath, args } = workerCommand();
+  const { execPath, args } = workerCommand(options.typescript);
   const cliArgs = ['--redis', options.redis, '--storage', options.storage];
   for (const m of options.modules) cliArgs.push('--module', m);
   for (const m of options.imports ?? []) cliArgs.push('--import', m);

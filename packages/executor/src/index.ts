@@ -43,6 +43,12 @@ export {
 } from './thrown-value.js';
 export { move } from './transfer.js';
 export {
+  runsUnderTsx,
+  type TypeScriptLoader,
+  typescriptExecArgv,
+  withoutTsxPreloads,
+} from './typescript-loader.js';
+export {
   type AsCompletedOptions,
   asCompleted,
   type CompletedFuture,

@@ -5,11 +5,7 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { type SerializedContext, serializeContext } from '@weft/contextvars';
 
@@ -55,6 +51,13 @@ import { type Completion, type Prepared, QueueingExecutor } from './queueing-exe
 import { type FailureKind, type TaskMessage, TRAMPOLINE_LOADED } from './task-protocol.js';
 import { isTaskRef, type TaskArgs, type TaskRef, type TaskResult } from './task-ref.js';
 import { decodeThrown, type ErrorClassRegistry, type ThrownValue } from './thrown-value.js';
+import {
+  checkTypeScriptLoader,
+  runsUnderTsx,
+  type TypeScriptLoader,
+  typescriptExecArgv,
+  withoutTsxPreloads,
+} from './typescript-loader.js';
 import { checkMaxWorkers, checkObject, show } from './validation.js';
 
 /** Something that can be transferred rather than copied to a worker: ArrayBuffer, MessagePort, … */
@@ -62,8 +65,18 @@ export type TransferListItem = ArrayBuffer | MessagePort;
 
 /** Options of {@link WorkerThreadExecutor}. */
 export interface WorkerThreadExecutorOptions extends ExecutorOptions {
-  /** Extra Node options for the worker threads (e.g. `['--import', 'tsx']` for TypeScript task modules). */
+  /**
+   * Extra Node options for the worker threads, after the ones they inherit from this process.
+   * A tsx preload here (`['--import', 'tsx']`) means `typescript: 'tsx'`.
+   */
   execArgv?: string[];
+  /**
+   * The TypeScript loader of the worker threads, for `.ts` task modules: `'auto'` (default) gives
+   * them tsx when this process runs under tsx (`tsx main.ts`, `node --import tsx main.ts`);
+   * `'tsx'` always (an error at construction if tsx is not installed); `false` never (Node's own
+   * type stripping still applies where the Node line has it). Works the same on Node 20 to 26.
+   */
+  typescript?: TypeScriptLoader;
   /** Memory limits of each worker thread. */
   resourceLimits?: ResourceLimits;
 }
@@ -127,50 +140,37 @@ const IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * The worker module and the Node options it needs. From `dist` the trampoline is plain JavaScript
- * and the workers need no extra options. From the TypeScript sources (tests resolve this package
- * through the `@weft/source` condition) it is a `.ts` file: each worker then registers tsx's ESM
- * hooks first (Node 20 does not apply `--import tsx` hooks inside worker threads, but a
- * `register()` call made in the worker works) and resolves workspace packages to their sources.
+ * and the workers get the TypeScript loader `typescript` asks for (see {@link typescriptExecArgv}).
+ * From the TypeScript sources (tests resolve this package through the `@weft/source` condition)
+ * the trampoline is a `.ts` file: each worker then registers tsx, and resolves workspace
+ * packages to their sources.
  */
-function trampoline(): { filename: string; execArgv: string[] } {
+function trampoline(typescript: TypeScriptLoader): { filename: string; execArgv: string[] } {
   const fromSources = import.meta.url.endsWith('.ts');
   const filename = new URL(`./worker-trampoline.${fromSources ? 'ts' : 'js'}`, import.meta.url).href;
-  if (!fromSources) return { filename, execArgv: [] };
-  let api: string;
+  if (!fromSources) return { filename, execArgv: typescriptExecArgv(typescript) };
   try {
-    const require = createRequire(import.meta.url);
-    const manifest = require.resolve('tsx/package.json');
-    const exports = JSON.parse(readFileSync(manifest, 'utf8')).exports as Record<
-      string,
-      { import: { default: string } }
-    >;
-    api = pathToFileURL(join(dirname(manifest), exports['./esm/api']?.import.default ?? 'missing')).href;
+    return { filename, execArgv: [...typescriptExecArgv('tsx'), '--conditions=@weft/source'] };
   } catch (cause) {
     throw new BrokenExecutorError(
       'WorkerThreadExecutor: running from TypeScript sources needs the tsx package to load them in worker threads',
       { cause },
     );
   }
-  const register = `import { register } from ${JSON.stringify(api)}; register();`;
-  return {
-    filename,
-    execArgv: [
-      '--import',
-      `data:text/javascript,${encodeURIComponent(register)}`,
-      '--conditions=@weft/source',
-    ],
-  };
 }
 
 /**
  * A piscina pool whose workers get `extraExecArgv` on top of the options they would inherit.
- * Without extra options the workers inherit the process's (Node's default). With some, Node
- * takes the list as is, so the process's own options are passed along, minus those Node refuses
- * in a worker (`--expose-gc`, `--max-old-space-size=…`, …), which it names in its error.
+ * A tsx preload among the inherited options is dropped: the worker gets tsx from
+ * `extraExecArgv` (registered on every Node line) or not at all, as the executor's `typescript`
+ * option says. With nothing to add or drop, the workers inherit the process's options (Node's
+ * default). Otherwise Node takes the list as is, so the process's own options are passed along,
+ * minus those Node refuses in a worker (`--expose-gc`, `--max-old-space-size=…`, …), which it
+ * names in its error.
  */
 function createPiscina(options: ConstructorParameters<typeof Piscina>[0], extraExecArgv: string[]): Piscina {
-  if (extraExecArgv.length === 0) return new Piscina(options);
-  let inherited = process.execArgv;
+  let inherited = withoutTsxPreloads(process.execArgv);
+  if (extraExecArgv.length === 0 && inherited.length === process.execArgv.length) return new Piscina(options);
   for (;;) {
     try {
       return new Piscina({ ...options, execArgv: [...inherited, ...extraExecArgv] });
@@ -242,6 +242,7 @@ function targetOf(task: TaskRef<never[], unknown>): TaskMessage['target'] {
 export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unknown>, WorkerPayload> {
   readonly #policy: ContextPolicy;
   readonly #execArgv: string[];
+  readonly #typescript: TypeScriptLoader;
   readonly #resourceLimits: ResourceLimits | undefined;
   #pool: Piscina | undefined = undefined;
   /** Workers that loaded the trampoline: until one did, a worker failure means none can start. */
@@ -258,7 +259,20 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     if (!Array.isArray(execArgv) || !execArgv.every((arg) => typeof arg === 'string')) {
       throw new InvalidArgumentError(`${where}: execArgv must be an array of strings, got ${show(execArgv)}`);
     }
-    this.#execArgv = execArgv;
+    let typescript = checkTypeScriptLoader(options.typescript, where);
+    const userArgv = withoutTsxPreloads(execArgv);
+    if (userArgv.length !== execArgv.length) {
+      // `execArgv: ['--import', 'tsx']` alone would load tsx in worker threads on some Node lines only.
+      if (typescript === false) {
+        throw new InvalidArgumentError(`${where}: execArgv preloads tsx but typescript is false`);
+      }
+      typescript = 'tsx';
+    }
+    if (typescript === 'auto' && runsUnderTsx()) typescript = 'tsx';
+    // A missing tsx fails here, not at the first submit.
+    if (typescript === 'tsx') typescriptExecArgv('tsx');
+    this.#typescript = typescript;
+    this.#execArgv = userArgv;
     this.#resourceLimits = checkObject<ResourceLimits>(options.resourceLimits, 'resourceLimits', where);
   }
 
@@ -391,7 +405,7 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
   }
 
   #createPool(): Piscina {
-    const { filename, execArgv } = trampoline();
+    const { filename, execArgv } = trampoline(this.#typescript);
     const pool = createPiscina(
       {
         filename,

@@ -6,7 +6,13 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { type TaskRef, taskRef, WorkerThreadExecutor } from '@weft/executor';
+import {
+  type TaskRef,
+  type TypeScriptLoader,
+  taskRef,
+  typescriptExecArgv,
+  WorkerThreadExecutor,
+} from '@weft/executor';
 import { AbstractRunner, type Execution, type RunSetup, validateMaxWorkers } from './abstract-runner.js';
 import { RunnerConfigError } from './errors.js';
 import { type NodeFunctionRef, resolveNodeFunctions, toModuleUrl } from './node-functions.js';
@@ -27,6 +33,12 @@ export interface ParallelRunnerOptions {
   execArgv?: string[];
   /** Memory limits of each worker thread. */
   resourceLimits?: ResourceLimits;
+  /**
+   * The TypeScript loader of the worker threads, for `.ts` pipeline modules: `'auto'` (default)
+   * gives them tsx when this process runs under tsx (`tsx main.ts`, `node --import tsx main.ts`),
+   * `'tsx'` always, `false` never. See `WorkerThreadExecutor`'s option of the same name.
+   */
+  typescript?: TypeScriptLoader;
 }
 
 /**
@@ -61,6 +73,7 @@ export class ParallelRunner extends AbstractRunner {
   readonly modules: readonly string[];
   readonly #execArgv: string[] | undefined;
   readonly #resourceLimits: ResourceLimits | undefined;
+  readonly #typescript: TypeScriptLoader | undefined;
   #executor: WorkerThreadExecutor | undefined;
 
   constructor(options: ParallelRunnerOptions) {
@@ -77,6 +90,23 @@ export class ParallelRunner extends AbstractRunner {
     this.maxWorkers = options.maxWorkers ?? availableParallelism();
     this.#execArgv = options.execArgv;
     this.#resourceLimits = options.resourceLimits;
+    const typescript = options.typescript;
+    if (typescript !== undefined && typescript !== 'auto' && typescript !== 'tsx' && typescript !== false) {
+      throw new RunnerConfigError(
+        'ERR_RUNNER_OPTIONS',
+        `ParallelRunner: typescript must be 'auto', 'tsx' or false, got ${JSON.stringify(typescript)}.`,
+      );
+    }
+    if (typescript === 'tsx') {
+      try {
+        typescriptExecArgv('tsx');
+      } catch (cause) {
+        throw new RunnerConfigError('ERR_RUNNER_OPTIONS', `ParallelRunner: ${(cause as Error).message}.`, {
+          cause,
+        });
+      }
+    }
+    this.#typescript = typescript;
   }
 
   /** Shuts the worker pool down (waits for running tasks). Later runs start a new pool. */
@@ -101,6 +131,7 @@ export class ParallelRunner extends AbstractRunner {
       maxWorkers: this.maxWorkers,
       ...(this.#execArgv === undefined ? {} : { execArgv: this.#execArgv }),
       ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
+      ...(this.#typescript === undefined ? {} : { typescript: this.#typescript }),
     });
     const executor = this.#executor;
     const abort = new AbortController();

@@ -1,31 +1,16 @@
 /**
- * Test support: start a worker thread running a TypeScript module from the sources. Node 20 does
- * not apply `--import tsx` hooks inside worker threads, so a JavaScript trampoline registers tsx's
- * ESM hooks first and then imports the module; `@weft/source` resolves workspace packages to TS.
+ * Test support: start a worker thread running a TypeScript module from the sources. The worker
+ * gets tsx the way WorkerThreadExecutor's workers do (`typescriptExecArgv`, which works on every
+ * Node line), and `@weft/source` resolves workspace packages to their TypeScript sources.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-
-const require = createRequire(import.meta.url);
-const manifest = require.resolve('tsx/package.json');
-const exportsMap = JSON.parse(readFileSync(manifest, 'utf8')).exports as Record<
-  string,
-  { import: { default: string } }
->;
-const tsxApi = pathToFileURL(
-  join(dirname(manifest), exportsMap['./esm/api']?.import.default ?? 'missing'),
-).href;
+import { typescriptExecArgv } from '@weft/executor';
 
 /** A `Worker` running the TypeScript module at `moduleUrl`. */
 export function tsWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker {
-  const code = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(moduleUrl.href)}); })().catch((e) => { process.nextTick(() => { throw e; }); });`;
-  return new Worker(code, {
+  return new Worker(moduleUrl, {
     ...options,
-    eval: true,
-    execArgv: [...(options.execArgv ?? []), '--conditions=@weft/source'],
+    execArgv: [...(options.execArgv ?? []), ...typescriptExecArgv('tsx'), '--conditions=@weft/source'],
   });
 }
 
