@@ -49,6 +49,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // prefect-bridge: starts one real Prefect server (pip-installed into .cache/) for its tests
           ...(name === 'prefect-bridge' ? { globalSetup: ['test/support/global-setup.ts'] } : {}),
+          // contextvars: the memory soak tests measure the heap after a full GC
+          ...(name === 'contextvars' ? { execArgv: ['--expose-gc'] } : {}),
         },
       })),
       // the runnable showcase (apps/demo): pipeline on every runner, CLI, run report in headless Chromium

@@ -9,7 +9,7 @@ import { contextWithMap } from './context.js';
 import { ContextSerializationError, LookupError, reasonOf, TokenError } from './errors.js';
 import type { Leaf, PersistentMap } from './persistent-map.js';
 import type { Codec } from './serialization.js';
-import { allocateId, type ContextState, state } from './shared-state.js';
+import { adoptPlaceholderId, allocateId, type ContextState, state } from './shared-state.js';
 
 /** Options of {@link ContextVar}. */
 export interface ContextVarOptions<T> {
@@ -224,9 +224,7 @@ function registerPropagatable(variable: ContextVar<unknown>): number {
     );
   }
   // A value for this name may have arrived before the variable: adopt its id to find it.
-  const placeholder = state.placeholders.get(name);
-  const id = placeholder?.id ?? allocateId();
-  state.placeholders.delete(name);
+  const id = adoptPlaceholderId(name);
   state.registry.set(name, variable);
   return id;
 }

@@ -10,7 +10,7 @@ import { type Context, contextWithMap } from './context.js';
 import { type ContextVar, decodeValue } from './context-var.js';
 import { ContextSerializationError, reasonOf } from './errors.js';
 import { PersistentMap } from './persistent-map.js';
-import { allocateId, type ContextState, type Placeholder, state } from './shared-state.js';
+import { type ContextState, type Placeholder, placeholderFor, state } from './shared-state.js';
 
 /** A JSON value: what survives `JSON.parse(JSON.stringify(x))` unchanged. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -359,11 +359,7 @@ export function deserializeContext(data: SerializedContext): Context {
     if (variable !== undefined) {
       map = map.set(variable._id, variable, decodeValue(variable, json));
     } else {
-      let placeholder = state.placeholders.get(name);
-      if (placeholder === undefined) {
-        placeholder = { placeholder: true, id: allocateId(), name };
-        state.placeholders.set(name, placeholder);
-      }
+      const placeholder = placeholderFor(name);
       map = map.set(placeholder.id, placeholder, json);
     }
   }
