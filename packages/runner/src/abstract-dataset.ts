@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { DatasetError } from './errors.js';
+import { DatasetError, describeErrorWithName } from './errors.js';
 
 /**
  * Base class of datasets. Extend it and implement `_load` and `_save` (sync or async); optionally
@@ -182,5 +182,5 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return describeErrorWithName(error);
 }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Context, copyContext } from '@weft/contextvars';
 import type { DataCatalog } from './data-catalog.js';
 import {
+  describeError,
   MissingInputsError,
   NodeFailedError,
   type ResumeSuggestion,
@@ -21,7 +22,7 @@ import {
 } from './errors.js';
 import { HookManager, type RunParams } from './hooks.js';
 import { IntMinHeap } from './min-heap.js';
-import { setRepr } from './names.js';
+import { setOwn, setRepr } from './names.js';
 import type { Node } from './node.js';
 import { type InvokeNode, runNodeTask, type TaskEnv } from './node-task.js';
 import { filterMissingOutputs } from './only-missing-outputs.js';
@@ -231,6 +232,8 @@ class Scheduler {
   readonly #task: NodeTaskFn;
   readonly #start: (ctx: Context, task: NodeTaskFn, node: Node) => PromiseLike<void> | void;
   #pumping = false;
+  /** `performance.now()` after which the run has timed out (`Infinity` without `timeoutMs`). */
+  #deadline = Number.POSITIVE_INFINITY;
   readonly #slots: number;
   #stopping = false;
   #settled = false;
@@ -268,7 +271,7 @@ class Scheduler {
         hooks.has('beforeDatasetSaved') ||
         hooks.has('afterDatasetSaved'),
       onSaved: (name, data) => {
-        if (freeOutputs.has(name)) outputs[name] = data;
+        if (freeOutputs.has(name)) setOwn(outputs, name, data);
       },
     };
     this.#task = (node) => runNodeTask(node, env);
@@ -297,7 +300,10 @@ class Scheduler {
       if (signal.aborted) queueMicrotask(onAbort);
       else signal.addEventListener('abort', onAbort, { once: true });
     }
-    if (timeoutMs !== undefined) timer = setTimeout(() => this.#cancel(true, undefined), timeoutMs);
+    if (timeoutMs !== undefined) {
+      this.#deadline = performance.now() + timeoutMs;
+      timer = setTimeout(() => this.#cancel(true, undefined), timeoutMs);
+    }
     this.#cleanup = () => {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -309,10 +315,13 @@ class Scheduler {
     // this loop picks them up (a long chain of synchronous nodes runs without deep recursion).
     if (this.#settled || this.#pumping) return;
     this.#pumping = true;
-    while (!this.#settled && !this.#stopping && this.#inFlight < this.#slots && this.#ready.size > 0) {
-      this.#launch(this.#ready.pop());
+    try {
+      while (!this.#settled && !this.#stopping && this.#inFlight < this.#slots && this.#ready.size > 0) {
+        this.#launch(this.#ready.pop());
+      }
+    } finally {
+      this.#pumping = false;
     }
-    this.#pumping = false;
     if (this.#inFlight === 0 && (this.#stopping || this.#ready.size === 0)) this.#finish();
   }
 
@@ -330,13 +339,31 @@ class Scheduler {
       return;
     }
     if (completion === undefined) {
-      this.#onDone(index, start);
+      this.#settleNode(index, start, false, undefined);
       return;
     }
     completion.then(
-      () => this.#onDone(index, start),
-      (error: unknown) => this.#onFailed(index, start, error),
+      () => this.#settleNode(index, start, false, undefined),
+      (error: unknown) => this.#settleNode(index, start, true, error),
     );
+  }
+
+  /**
+   * Settles a node (done, or failed with `failure`). An exception while handling that (a logger
+   * that throws, a dataset whose release throws) fails the node and settles the run at once,
+   * instead of escaping as an unhandled rejection and leaving the run pending.
+   */
+  #settleNode(index: number, start: number, failed: boolean, failure: unknown): void {
+    try {
+      if (failed) this.#onFailed(index, start, failure);
+      else this.#onDone(index, start);
+    } catch (error) {
+      if (this.#settled) return;
+      if (this.#status[index] === 1) this.#status[index] = 3;
+      this.#failures.push({ index, error });
+      this.#stopping = true;
+      this.#finish();
+    }
   }
 
   #onDone(index: number, start: number): void {
@@ -344,6 +371,13 @@ class Scheduler {
     this.#record(index, start, true);
     this.completed++;
     this.#status[index] = 2;
+    if (this.#deadline !== Number.POSITIVE_INFINITY && performance.now() >= this.#deadline) {
+      // A node that held this thread past the deadline (synchronous code cannot be interrupted):
+      // the timer could not fire while it ran, so the run times out now that it returned.
+      this.#inFlight--;
+      this.#cancel(true, undefined, index);
+      return;
+    }
     let released: void | Promise<void>;
     try {
       released = this.#release(index);
@@ -382,6 +416,11 @@ class Scheduler {
     this.#record(index, start, false);
     this.#status[index] = 3;
     this.#inFlight--;
+    if (this.#deadline !== Number.POSITIVE_INFINITY && performance.now() >= this.#deadline) {
+      this.#failures.push({ index, error });
+      this.#cancel(true, undefined);
+      return;
+    }
     this.#fail(index, error);
   }
 
@@ -451,12 +490,14 @@ class Scheduler {
   }
 
   #resume(): ResumeSuggestion {
-    return suggestResume(
-      this.pipeline,
-      this.#nodesWith((st) => st !== 2),
-      this.catalog,
-      this.completed > 0,
-    );
+    const unfinished = this.#nodesWith((st) => st !== 2);
+    try {
+      return suggestResume(this.pipeline, unfinished, this.catalog, this.completed > 0);
+    } catch (error) {
+      // A dataset that throws while the suggestion is worked out must not keep the run pending.
+      const message = `No resume suggestion: working it out failed (${describeError(error)}).`;
+      return { fromNodes: [], remaining: unfinished.length, message };
+    }
   }
 
   #otherFailures(): { node: string; error: unknown }[] {
@@ -468,6 +509,15 @@ class Scheduler {
   #finish(): void {
     if (this.#settled) return;
     this.#settled = true;
+    try {
+      this.#settleRun();
+    } catch (error) {
+      // Never leave the run pending, whatever failed while building its outcome.
+      this.#reject(error);
+    }
+  }
+
+  #settleRun(): void {
     this.#cleanup?.();
     const first = this.#failures[0];
     if (first !== undefined) {
@@ -487,10 +537,19 @@ class Scheduler {
     this.#resolve();
   }
 
-  #cancel(timedOut: boolean, reason: unknown): void {
+  /** Ends the run on cancellation or timeout; `late` is the node that returned after the deadline. */
+  #cancel(timedOut: boolean, reason: unknown, late?: number): void {
     if (this.#settled) return;
     this.#settled = true;
     this.#stopping = true;
+    try {
+      this.#settleCancelled(timedOut, reason, late);
+    } catch (error) {
+      this.#reject(error);
+    }
+  }
+
+  #settleCancelled(timedOut: boolean, reason: unknown, late: number | undefined): void {
     this.#cleanup?.();
     const abandonedNodes = this.#nodesWith((st) => st === 1).map((n) => n.name);
     this.abandoned = abandonedNodes.length > 0;
@@ -501,7 +560,13 @@ class Scheduler {
       this.#reject(new NodeFailedError(name, first.error, resume, this.#otherFailures(), abandonedNodes));
       return;
     }
-    const running = abandonedNodes.length > 0 ? ` Nodes still running: ${setRepr(abandonedNodes)}.` : '';
+    let running = abandonedNodes.length > 0 ? ` Nodes still running: ${setRepr(abandonedNodes)}.` : '';
+    if (late !== undefined) {
+      const name = (this.#plan.nodes[late] as Node).name;
+      running +=
+        ` Node '${name}' returned only after the deadline: it held this thread, and code running in` +
+        ' this thread cannot be interrupted (ParallelRunner can stop a node in a worker thread).';
+    }
     if (timedOut) {
       this.#reject(
         new RunTimeoutError(

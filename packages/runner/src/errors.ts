@@ -214,8 +214,47 @@ export class RunCancelledError extends RunnerError {
 /** The run took longer than `RunOptions.timeoutMs`. */
 export class RunTimeoutError extends RunCancelledError {}
 
-/** `String(error.message)` for errors, `String(value)` otherwise. */
+/**
+ * A one-line description of anything thrown, for messages: an error's `message`, else the value as
+ * a string. Never throws, whatever it is given (an object without a prototype, a throwing getter
+ * or `toString`, a revoked proxy, a symbol): a message about a failure must not fail itself.
+ *
+ * @example
+ * ```ts
+ * describeError(new Error('boom')); // 'boom'
+ * describeError(Object.create(null)); // '[object Object]'
+ * ```
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  try {
+    if (error !== null && (typeof error === 'object' || typeof error === 'function')) {
+      const message = (error as { message?: unknown }).message;
+      if (typeof message === 'string' && (error instanceof Error || Object.hasOwn(error, 'message'))) {
+        return message;
+      }
+    }
+    return String(error);
+  } catch {
+    try {
+      return Object.prototype.toString.call(error);
+    } catch {
+      return '[a value that cannot be described]';
+    }
+  }
+}
+
+/**
+ * `name: message` of an error (see {@link describeError} for anything else). Never throws.
+ */
+export function describeErrorWithName(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const name = (error as { name?: unknown }).name;
+      const message = describeError(error);
+      return typeof name === 'string' && name !== '' ? `${name}: ${message}` : message;
+    }
+  } catch {
+    // fall through to the plain description
+  }
+  return describeError(error);
 }

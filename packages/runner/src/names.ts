@@ -38,3 +38,16 @@ export function setRepr(names: Iterable<string>): string {
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * `record[key] = value` as an own, enumerable data property, also when `key` is `'__proto__'`
+ * (which plain assignment would take as the record's prototype, losing the value). Dataset names
+ * are any strings, so records keyed by them are filled through this.
+ */
+export function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    record[key] = value;
+  }
+}

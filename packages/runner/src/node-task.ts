@@ -11,6 +11,7 @@
 import type { DataCatalog } from './data-catalog.js';
 import type { HookManager, NodeErrorPhase } from './hooks.js';
 import { isThenable } from './hooks.js';
+import { setOwn } from './names.js';
 import type { Node } from './node.js';
 import { typeName } from './node.js';
 
@@ -217,7 +218,7 @@ async function confirmAll(catalog: DataCatalog, names: readonly string[]): Promi
 async function afterNodeRun(task: NodeTask, pairs: [string, unknown][]): Promise<void> {
   const { node, env, values } = task;
   const outputs: Record<string, unknown> = {};
-  for (const [name, data] of pairs) outputs[name] = data;
+  for (const [name, data] of pairs) setOwn(outputs, name, data);
   await env.hooks.call('afterNodeRun', {
     runId: env.runId,
     node,
@@ -266,7 +267,7 @@ async function streamOutputs(task: NodeTask, result: unknown): Promise<void> {
     for (const [name, data] of pairs) {
       const saved = saveOne(node, env, name, data);
       if (saved !== undefined) await saved;
-      last[name] = data;
+      setOwn(last, name, data);
     }
   }
   progress.phase = 'run';
@@ -285,7 +286,7 @@ async function streamOutputs(task: NodeTask, result: unknown): Promise<void> {
 /** Dataset name → value for the first `count` inputs (what hooks receive). */
 function inputsObject(node: Node, values: readonly unknown[], count: number): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
-  for (let i = 0; i < count; i++) inputs[node.inputs[i] as string] = values[i];
+  for (let i = 0; i < count; i++) setOwn(inputs, node.inputs[i] as string, values[i]);
   return inputs;
 }
 

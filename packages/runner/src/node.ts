@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { NodeDefinitionError, NodeInputError, NodeOutputError } from './errors.js';
 import { declaredParams } from './function-params.js';
-import { listRepr, setRepr, stripTranscoding, VALID_NAME } from './names.js';
+import { listRepr, setOwn, setRepr, stripTranscoding, VALID_NAME } from './names.js';
 
 /**
  * Inputs or outputs of a node, as Kedro accepts them:
@@ -127,10 +127,10 @@ export class Node {
     const result = this.fn(...this._args(inputs));
     const out: Record<string, unknown> = {};
     if (!this.streaming) {
-      for (const [name, value] of this._mapOutputs(await result)) out[name] = value;
+      for (const [name, value] of this._mapOutputs(await result)) setOwn(out, name, value);
       return out;
     }
-    for (const name of this.outputs) out[name] = [];
+    for (const name of this.outputs) setOwn(out, name, []);
     for await (const chunk of result as AsyncIterable<unknown>) {
       for (const [name, value] of this._mapOutputs(chunk)) (out[name] as unknown[]).push(value);
     }
@@ -150,7 +150,7 @@ export class Node {
       case 'dict': {
         const arg: Record<string, unknown> = {};
         for (let i = 0; i < shape.keys.length; i++)
-          arg[shape.keys[i] as string] = values[shape.names[i] as string];
+          setOwn(arg, shape.keys[i] as string, values[shape.names[i] as string]);
         return [arg];
       }
     }
@@ -164,7 +164,7 @@ export class Node {
     const shape = this._in;
     if (shape.kind !== 'dict') return values;
     const arg: Record<string, unknown> = {};
-    for (let i = 0; i < shape.keys.length; i++) arg[shape.keys[i] as string] = values[i];
+    for (let i = 0; i < shape.keys.length; i++) setOwn(arg, shape.keys[i] as string, values[i]);
     return [arg];
   }
 

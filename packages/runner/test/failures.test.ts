@@ -20,6 +20,7 @@ import {
 } from '../src/index.js';
 import {
   biconcat,
+  burnCpu,
   failWith,
   identity,
   neverSettles,
@@ -188,6 +189,41 @@ describe('cancellation without failure', () => {
       }),
     );
     expect(err).toBeInstanceOf(RunCancelledError);
+  });
+});
+
+describe('a synchronous node that overruns timeoutMs', () => {
+  for (const make of [() => new SequentialRunner(), () => new ThreadRunner()]) {
+    it(`${make().constructor.name}: fails the run with RunTimeoutError once the node returns, naming it, and starts nothing after it`, async () => {
+      const log: string[] = [];
+      const p = pipeline([
+        node(burnCpu, 'ms', 'burnt', { name: 'slow' }),
+        node(identity, 'burnt', 'after', { name: 'next' }),
+      ]);
+      const catalog = new DataCatalog({
+        ms: 600,
+        burnt: new LoggingDataset(log, 'burnt', undefined, true),
+        after: new LoggingDataset(log, 'after'),
+      });
+      const err = await failure<RunTimeoutError>(make().run(p, catalog, { timeoutMs: 50 }));
+      expect(err).toBeInstanceOf(RunTimeoutError);
+      expect(err.code).toBe('ERR_RUN_TIMEOUT');
+      expect(err.message).toMatch(
+        /^Pipeline run timed out after 50 ms\. Node 'slow' returned only after the deadline: it held this thread, and code running in this thread cannot be interrupted \(ParallelRunner can/,
+      );
+      expect(err.abandonedNodes).toEqual([]);
+      // What the late node saved stays saved; the node after it never started.
+      expect(log).toContain('save burnt');
+      expect(log.some((l) => l.includes('after'))).toBe(false);
+      expect(err.resume.fromNodes).toEqual(['next']);
+    });
+  }
+
+  it('still succeeds when it returns before the deadline', async () => {
+    const p = pipeline([node(burnCpu, 'ms', 'burnt', { name: 'quick' })]);
+    expect(await new SequentialRunner().run(p, new DataCatalog({ ms: 1 }), { timeoutMs: 30_000 })).toEqual({
+      burnt: 1,
+    });
   });
 });
 

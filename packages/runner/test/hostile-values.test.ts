@@ -1,0 +1,121 @@
+/**
+ * Values from the other side of a boundary (what a node throws or returns, what a worker sends
+ * back) and names that are Object.prototype members never crash the run or go missing: the failing
+ * node is named, the run settles, and what was saved stays saved.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  DataCatalog,
+  describeError,
+  describeErrorWithName,
+  NodeFailedError,
+  node,
+  pipeline,
+  SequentialRunner,
+} from '../src/index.js';
+import { identity, throwsBareObject, throwsNamed } from './fixtures/nodes.js';
+import { closeRunners, RUNNERS } from './support/runners.js';
+
+afterAll(closeRunners);
+
+async function failure(p: Promise<unknown>): Promise<NodeFailedError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as NodeFailedError;
+  }
+  throw new Error('expected the run to fail');
+}
+
+describe('describeError', () => {
+  it('describes anything without throwing', () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const throwingMessage = Object.defineProperty(new Error('x'), 'message', {
+      get() {
+        throw new Error('no message for you');
+      },
+    });
+    const values: unknown[] = [
+      Object.create(null),
+      Object.assign(Object.create(null), { message: 'own message' }),
+      { toString: 'not a function' },
+      {
+        toString() {
+          throw new Error('nope');
+        },
+      },
+      revoked.proxy,
+      Symbol('s'),
+      throwingMessage,
+      undefined,
+      null,
+    ];
+    for (const value of values) {
+      expect(typeof describeError(value)).toBe('string');
+      expect(typeof describeErrorWithName(value)).toBe('string');
+    }
+    expect(describeError(new TypeError('boom'))).toBe('boom');
+    expect(describeErrorWithName(new TypeError('boom'))).toBe('TypeError: boom');
+    expect(describeError(Object.assign(Object.create(null), { message: 'own message' }))).toBe('own message');
+    expect(describeError(Object.create(null))).toBe('[object Object]');
+  });
+});
+
+describe.each(RUNNERS)('$name: hostile values', (kind) => {
+  it('fails a node that throws an object without a prototype with NodeFailedError naming it', async () => {
+    const p = pipeline([
+      node(throwsBareObject, 'x', 'y', { name: 'bare' }),
+      node(identity, 'x', 'kept', { name: 'fine' }),
+    ]);
+    const catalog = new DataCatalog({ x: 1 });
+    const err = await failure(kind.make().run(p, catalog));
+    expect(err).toBeInstanceOf(NodeFailedError);
+    expect(err.node).toBe('bare');
+    expect(err.message).toMatch(/^Node 'bare' failed: /);
+  });
+
+  it('keeps the name and message of an error named like an Object.prototype member, on the in-thread runners', async () => {
+    if (kind.name === 'ParallelRunner') return; // crosses a thread: see hostile-errors.test.ts
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const p = pipeline([node(throwsNamed, 'n', 'y', { name: 'named' })]);
+      const err = await failure(kind.make().run(p, new DataCatalog({ n: name })));
+      expect(err.node).toBe('named');
+      expect((err.cause as Error).name).toBe(name);
+      expect((err.cause as Error).message).toBe(`thrown with name ${name}`);
+    }
+  });
+
+  it('returns outputs named like Object.prototype members as ordinary own outputs', async () => {
+    const p = pipeline([
+      node(identity, 'a', '__proto__', { name: 'p' }),
+      node(identity, 'b', 'constructor', { name: 'c' }),
+      node(identity, 'c', 'toString', { name: 't' }),
+    ]);
+    const out = await kind.make().run(p, new DataCatalog({ a: 1, b: 2, c: { nested: true } }));
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe(1);
+    expect(out.constructor).toBe(2);
+    expect(out.toString).toEqual({ nested: true });
+  });
+});
+
+describe('an exception in the scheduler itself', () => {
+  it('fails the node whose completion it was handling and settles the run (a logger that throws)', async () => {
+    const logger = {
+      info(message: string) {
+        if (message.startsWith('Completed 1 ')) throw new Error('logger broke');
+      },
+      warn() {},
+    };
+    const p = pipeline([
+      node(identity, 'x', 'a', { name: 'first' }),
+      node(identity, 'a', 'b', { name: 'second' }),
+    ]);
+    const err = await failure(new SequentialRunner().run(p, new DataCatalog({ x: 1 }), { logger }));
+    expect(err).toBeInstanceOf(NodeFailedError);
+    expect(err.node).toBe('first');
+    expect((err.cause as Error).message).toBe('logger broke');
+  });
+});
