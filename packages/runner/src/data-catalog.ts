@@ -14,7 +14,7 @@ import {
   type CompiledPattern,
   checkTemplate,
   compilePattern,
-  fillTemplate,
+  fillTemplateSafely,
   isPattern,
   matchPattern,
   sortPatterns,
@@ -142,7 +142,7 @@ export class DataCatalog {
         checkPatternTemplate(compiled, c.options);
         patterns[name] = (values, dsName) => {
           const dsLoad = Object.hasOwn(loadVersions, dsName) ? loadVersions[dsName] : undefined;
-          const options = fillTemplate(c.options, values) as Record<string, unknown>;
+          const options = fillTemplateSafely(compiled, c.options, values, dsName) as Record<string, unknown>;
           if (c.versioned) options.version = { load: dsLoad, save };
           return buildChecked(dsName, { ...c, options });
         };
@@ -497,7 +497,10 @@ export class DataCatalog {
     return {
       compiled,
       build: (values, name) =>
-        buildChecked(name, { ...checked, options: fillTemplate(checked.options, values) }),
+        buildChecked(name, {
+          ...checked,
+          options: fillTemplateSafely(compiled, checked.options, values, name),
+        }),
     };
   }
 }
