@@ -12,6 +12,12 @@ export {
   type NodeTaskFn,
   type RunSetup,
 } from './abstract-runner.js';
+export {
+  FOREIGN_TEMP_MAX_AGE_MS,
+  removeStaleTempFiles,
+  type WriteFileAtomicOptions,
+  writeFileAtomic,
+} from './atomic-write.js';
 export { COPY_MODES, type CopyMode } from './copy-data.js';
 export {
   type CatalogConfigOptions,
@@ -31,6 +37,8 @@ export {
   DatasetError,
   DatasetNotFoundError,
   DuplicateNodeNameError,
+  describeError,
+  describeErrorWithName,
   MissingInputsError,
   NodeDefinitionError,
   NodeFailedError,

@@ -8,7 +8,8 @@
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NodeNotTransferableError, RunnerConfigError } from './errors.js';
+import { describeError, NodeNotTransferableError, RunnerConfigError } from './errors.js';
+import { importGuarded, refuseRunFromWorkerImport, topLevelCallerAmong } from './module-evaluation.js';
 import type { Node } from './node.js';
 
 /** Where a node's function lives: a module URL and the name of its export. */
@@ -43,17 +44,25 @@ export function toModuleUrl(module: unknown, where: string): string {
 }
 
 /**
- * Imports `moduleUrl`.
+ * Imports `moduleUrl`. `calledFromTopLevel` says that the module's own top-level code asked for
+ * it (it has not finished evaluating): a warning then says so if the import takes long.
  *
- * @throws {RunnerConfigError} `ERR_RUNNER_MODULE`, naming `where` and the module, when that fails.
+ * @throws {RunnerConfigError} `ERR_RUNNER_MODULE`, naming `where` and the module, when that fails;
+ * `ERR_RUNNER_MODULE_CYCLE` when it can never finish (the module's top-level code awaits the run
+ * that imports it), instead of letting the process exit silently with code 13.
  */
-export async function importModule(moduleUrl: string, where: string): Promise<Record<string, unknown>> {
+export async function importModule(
+  moduleUrl: string,
+  where: string,
+  options: { calledFromTopLevel?: boolean } = {},
+): Promise<Record<string, unknown>> {
   try {
-    return (await import(moduleUrl)) as Record<string, unknown>;
+    return await importGuarded(moduleUrl, where, options.calledFromTopLevel === true);
   } catch (error) {
+    if (error instanceof RunnerConfigError && error.code === 'ERR_RUNNER_MODULE_CYCLE') throw error;
     throw new RunnerConfigError(
       'ERR_RUNNER_MODULE',
-      `${where} cannot import module ${moduleUrl}: ${error instanceof Error ? error.message : String(error)}`,
+      `${where} cannot import module ${moduleUrl}: ${describeError(error)}`,
       { cause: error },
     );
   }
@@ -70,9 +79,14 @@ export async function resolveNodeFunctions(
   modules: readonly string[],
   site: NodeFunctionSite,
 ): Promise<Map<Node, NodeFunctionRef>> {
+  // Synchronous part of run(): the caller's frames are still on the stack here.
+  const caller = topLevelCallerAmong(modules);
+  refuseRunFromWorkerImport(caller, site.runner);
   const exported = new Map<unknown, NodeFunctionRef>();
   for (const moduleUrl of modules) {
-    const namespace = await importModule(moduleUrl, site.runner);
+    const namespace = await importModule(moduleUrl, site.runner, {
+      calledFromTopLevel: moduleUrl === caller,
+    });
     for (const [exportName, value] of Object.entries(namespace)) {
       if (typeof value === 'function' && !exported.has(value)) exported.set(value, { moduleUrl, exportName });
     }
