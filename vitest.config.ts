@@ -33,6 +33,12 @@ const summaryLine: Reporter = {
  */
 const conditions = [sourceCondition, 'node', 'default'];
 
+/**
+ * Extra Node flags for every test process, e.g. `--no-async-context-frame`: the test matrix
+ * (`scripts/test-matrix.mjs --als-modes`) sets them. Projects with their own `execArgv` add to them.
+ */
+const nodeFlags = (process.env.WEFT_TEST_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
+
 export default defineConfig({
   resolve: { conditions },
   environments: {
@@ -40,6 +46,7 @@ export default defineConfig({
   },
   test: {
     reporters: ['default', summaryLine],
+    execArgv: nodeFlags,
     projects: [
       ...packages.map((name) => ({
         extends: true as const,
@@ -50,7 +57,7 @@ export default defineConfig({
           // prefect-bridge: starts one real Prefect server (pip-installed into .cache/) for its tests
           ...(name === 'prefect-bridge' ? { globalSetup: ['test/support/global-setup.ts'] } : {}),
           // contextvars: the memory soak tests measure the heap after a full GC
-          ...(name === 'contextvars' ? { execArgv: ['--expose-gc'] } : {}),
+          ...(name === 'contextvars' ? { execArgv: [...nodeFlags, '--expose-gc'] } : {}),
         },
       })),
       // the runnable showcase (apps/demo): pipeline on every runner, CLI, run report in headless Chromium

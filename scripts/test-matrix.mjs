@@ -10,12 +10,15 @@
  *
  * `--als-modes` runs the given projects (default: contextvars) on 22 with and without
  * `--experimental-async-context-frame` and on 24 and 26 with and without
- * `--no-async-context-frame`; each run tells the tests which AsyncLocalStorage implementation to
- * expect (`WEFT_EXPECT_ALS`), and they check it. Exits non-zero when any run fails.
+ * `--no-async-context-frame` (the flag reaches the test processes through `WEFT_TEST_NODE_FLAGS`,
+ * which vitest.config.ts reads); each run tells the tests which AsyncLocalStorage implementation
+ * to expect (`WEFT_EXPECT_ALS`), and they check it. Exits non-zero when any run fails. Each run's
+ * output also goes to `test-results/matrix/node-<version>[-flag].log`.
  * Plain ESM without dependencies, for Node >= 20.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ALL_LINES, ensureNodeLine, NODE_LINES, nodeLineEnv, PNPM } from './node-line.mjs';
@@ -30,6 +33,9 @@ export const ALS_MODES = Object.freeze([
   { line: '26', flag: '--no-async-context-frame', als: 'async-hooks' },
 ]);
 
+/** Where each run's full output is kept (git-ignored). */
+const LOG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'matrix');
+
 const USAGE = `usage: node scripts/test-matrix.mjs [--lines 20,22,24,26] [--projects a,b] [--als-modes] [-- vitest args]`;
 
 /**
@@ -39,22 +45,30 @@ const USAGE = `usage: node scripts/test-matrix.mjs [--lines 20,22,24,26] [--proj
 export async function runTests({ line, flag, als, vitestArgs = [] }) {
   const { version, binDir } = await ensureNodeLine(line);
   const args = ['--yes', PNPM, 'test', ...vitestArgs];
-  if (flag !== undefined) args.push(`--execArgv=${flag}`);
   const env = nodeLineEnv(binDir);
-  if (als !== undefined) env.WEFT_EXPECT_ALS = als;
+  // vitest.config.ts hands these to every test process (a project's own execArgv would replace --execArgv).
+  env.WEFT_TEST_NODE_FLAGS = flag ?? '';
+  env.WEFT_EXPECT_ALS = als ?? '';
   const label = `Node ${version}${flag === undefined ? '' : ` ${flag}`}`;
   process.stdout.write(`\n=== ${label}: npx ${args.join(' ')}\n`);
   const started = Date.now();
   let tail = '';
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = join(LOG_DIR, `node-${version}${flag === undefined ? '' : flag.replace(/^-+/, '-')}.log`);
+  const log = createWriteStream(logFile);
   const code = await new Promise((done, fail) => {
-    const child = spawn('npx', args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (chunk) => {
+    const child = spawn('npx', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const forward = (chunk) => {
       process.stdout.write(chunk);
+      log.write(chunk);
       tail = (tail + chunk.toString()).slice(-4096);
-    });
+    };
+    child.stdout.on('data', forward);
+    child.stderr.on('data', forward);
     child.on('error', fail);
     child.on('exit', (exit, signal) => done(exit ?? (signal ? 128 : 1)));
   });
+  await new Promise((resolve) => log.end(resolve));
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours
   const plain = tail.replace(/\u001b\[[0-9;]*m/g, '');
   const summary = /(\d+) passed, (\d+) failed, (\d+) skipped/.exec(plain);

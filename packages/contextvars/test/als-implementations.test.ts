@@ -42,15 +42,6 @@ describe('the AsyncLocalStorage implementation under test', () => {
     const asked = process.env.WEFT_EXPECT_ALS;
     if (asked !== undefined && asked !== '') expect(implementation).toBe(asked);
   });
-
-  it('differs from the other implementation where Node says it does (#58204), so the modes are real', () => {
-    // Host behaviour, not Weft's: an enterWith inside runInAsyncScope sticks to the resource with
-    // async_hooks, and is dropped when the scope ends with AsyncContextFrame.
-    const resource = other.run('created', () => new AsyncResource('probe'));
-    resource.runInAsyncScope(() => other.enterWith('entered inside'));
-    const seen = resource.runInAsyncScope(() => other.getStore());
-    expect(seen).toBe(implementation === 'async-hooks' ? 'entered inside' : 'created');
-  });
 });
 
 describe('Weft semantics on every AsyncLocalStorage implementation', () => {

@@ -3,21 +3,25 @@
  * async_hooks (promise hooks) unless 22 gets `--experimental-async-context-frame`; Node 24 and
  * later use AsyncContextFrame unless given `--no-async-context-frame`.
  */
-import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 
 export type AlsImplementation = 'async-hooks' | 'async-context-frame';
 
 /**
- * The implementation, observed: the async_hooks one keeps a store as a symbol-keyed property of
- * the current async resource; AsyncContextFrame keeps it in V8's continuation data instead.
+ * The implementation, observed where the two differ (nodejs/node#58204): an `enterWith` inside
+ * `AsyncResource.runInAsyncScope` sticks to the resource with async_hooks (a later scope of the
+ * same resource sees it), and is dropped when the scope ends with AsyncContextFrame.
  */
 export function observedAlsImplementation(): AlsImplementation {
-  const probe = new AsyncLocalStorage<number>();
-  const resource = executionAsyncResource();
-  const before = Object.getOwnPropertySymbols(resource).length;
-  const during = probe.run(1, () => Object.getOwnPropertySymbols(executionAsyncResource()).length);
-  probe.disable();
-  return during > before ? 'async-hooks' : 'async-context-frame';
+  const probe = new AsyncLocalStorage<string>();
+  try {
+    const resource = probe.run('created', () => new AsyncResource('als-implementation-probe'));
+    resource.runInAsyncScope(() => probe.enterWith('entered inside a scope'));
+    const seen = resource.runInAsyncScope(() => probe.getStore());
+    return seen === 'entered inside a scope' ? 'async-hooks' : 'async-context-frame';
+  } finally {
+    probe.disable();
+  }
 }
 
 /** The implementation this Node line and its flags should give. */
