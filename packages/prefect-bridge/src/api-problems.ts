@@ -25,6 +25,14 @@ export function reportApiProblem(apiUrl: string, message: string): boolean {
 }
 
 /**
+ * Forgets that a problem with `apiUrl` was reported, so the next one prints again (called when the
+ * server is back after an outage: each outage gets one report).
+ */
+export function forgetApiProblem(apiUrl: string): void {
+  reported.delete(apiUrl);
+}
+
+/**
  * Redirects API problem reports (default: stderr) and forgets which servers were reported, so the
  * next problem prints again. Returns a function restoring the previous writer. Meant for tests.
  */

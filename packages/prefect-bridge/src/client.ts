@@ -4,6 +4,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { forgetApiProblem } from './api-problems.js';
 import type {
   Flow,
   FlowRun,
@@ -15,18 +16,24 @@ import type {
   TaskRun,
 } from './api-types.js';
 import {
+  describeCause,
   PrefectAbortError,
   PrefectApiError,
   PrefectBridgeError,
   PrefectConfigError,
   PrefectConnectionError,
+  PrefectUnavailableError,
 } from './errors.js';
+import { type ServerAvailability, ServerCircuit } from './server-circuit.js';
 
 /** The API version the Python client of Prefect 3.9 sends. */
 export const DEFAULT_API_VERSION = '0.8.4';
 
 /** Status codes retried by Prefect's client (plus `PREFECT_CLIENT_RETRY_EXTRA_CODES`). */
 export const RETRYABLE_STATUS_CODES: readonly number[] = [408, 429, 502, 503];
+
+/** Gateway errors: a proxy answered for the server, which itself may be gone. */
+const GATEWAY_STATUS_CODES: ReadonlySet<number> = new Set([502, 504]);
 
 /** Largest page the server accepts for filter endpoints. */
 export const MAX_PAGE_SIZE = 200;
@@ -51,6 +58,14 @@ export interface PrefectClientOptions {
   readonly maxRetryDelayMs?: number;
   /** The `fetch` implementation; default the global one. */
   readonly fetch?: typeof fetch;
+  /** How long a `GET /health` check may take before the server counts as down; default the smaller of `timeoutMs` and 5000. */
+  readonly probeTimeoutMs?: number;
+  /** Wait before re-checking a server found down; doubles per failed check up to `maxProbeIntervalMs`. Default 1000. */
+  readonly probeIntervalMs?: number;
+  /** Longest wait between re-checks of a server found down; default 30 000 ms. */
+  readonly maxProbeIntervalMs?: number;
+  /** A request still unanswered after this long makes the client check `GET /health` meanwhile (and give up on a server that does not answer that either). Default 10 000 ms; only applies when shorter than `timeoutMs`. */
+  readonly stallProbeMs?: number;
   /** Environment to read defaults from; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -105,8 +120,17 @@ export interface SetStateOptions extends RequestOptions {
  *
  * Retries follow Prefect's Python client: HTTP 408/429/502/503 (and the codes in
  * `PREFECT_CLIENT_RETRY_EXTRA_CODES`) and network errors are retried with `Retry-After` or
- * exponential backoff; network errors are retried only once this client has reached the server at
- * least once, so a server that is simply not there fails fast.
+ * exponential backoff.
+ *
+ * A circuit breaker keeps a dead server from holding every call: when a request gets no
+ * connection, a reset, no answer in time, or a gateway error, the client checks `GET /health` at
+ * once; if that fails too (or two requests in a row got no answer in time), the server counts as
+ * down: requests in flight are abandoned and every request fails at once with
+ * {@link PrefectUnavailableError}, without touching the network. The first request after a
+ * re-check delay (1 s, doubling up to 30 s) checks `GET /health` again and goes through when it
+ * answers. A request left unanswered for `stallProbeMs` triggers the same check meanwhile, so a
+ * server that accepts connections but never answers is given up on in seconds, not after
+ * `timeoutMs`. {@link PrefectClient.availability} tells the current state.
  */
 export class PrefectClient {
   /** The API base URL, without a trailing slash. */
@@ -122,7 +146,8 @@ export class PrefectClient {
   readonly #fetch: typeof fetch;
   readonly #headers: Record<string, string>;
   readonly #retryCodes: ReadonlySet<number>;
-  #connected = false;
+  readonly #circuit: ServerCircuit;
+  readonly #stallProbeMs: number;
 
   /**
    * @param options Connection settings; each defaults from the environment.
@@ -157,6 +182,31 @@ export class PrefectClient {
     this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 1000;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#stallProbeMs = options.stallProbeMs ?? 10_000;
+    const probeTimeoutMs = options.probeTimeoutMs ?? Math.min(this.timeoutMs, 5000);
+    const probeIntervalMs = options.probeIntervalMs ?? 1000;
+    const maxProbeIntervalMs = options.maxProbeIntervalMs ?? 30_000;
+    for (const [name, value] of Object.entries({
+      timeoutMs: this.timeoutMs,
+      probeTimeoutMs,
+      probeIntervalMs,
+      maxProbeIntervalMs,
+      stallProbeMs: this.#stallProbeMs,
+    })) {
+      if (!Number.isFinite(value) || value <= 0) {
+        throw new PrefectConfigError(
+          `PrefectClient option ${name} must be a positive number of ms, got ${value}`,
+        );
+      }
+    }
+    this.#circuit = new ServerCircuit(
+      (signal) => this.#checkHealth(signal),
+      { probeTimeoutMs, probeIntervalMs, maxProbeIntervalMs },
+      (available) => {
+        // a new outage after a recovery gets its own report
+        if (available) forgetApiProblem(this.apiUrl);
+      },
+    );
     const extra = (env.PREFECT_CLIENT_RETRY_EXTRA_CODES ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -186,6 +236,14 @@ export class PrefectClient {
     }
   }
 
+  /**
+   * Whether the server is answering, as this client's circuit breaker sees it: while
+   * `available` is false, requests fail at once with {@link PrefectUnavailableError}.
+   */
+  get availability(): ServerAvailability {
+    return this.#circuit.availability;
+  }
+
   /** True when `PREFECT_API_URL` is set (so an environment-configured client can be built). */
   static isConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
     return nonEmpty(env.PREFECT_API_URL) !== undefined;
@@ -197,7 +255,8 @@ export class PrefectClient {
    * @param method HTTP method.
    * @param path Path relative to the API URL, starting with `/`.
    * @param body JSON body.
-   * @throws {PrefectApiError} on an error status, {@link PrefectConnectionError} when unreachable.
+   * @throws {PrefectApiError} on an error status, {@link PrefectConnectionError} when unreachable,
+   * {@link PrefectUnavailableError} (at once) while the server is known to be down.
    */
   async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     const url = `${this.apiUrl}${path}`;
@@ -206,9 +265,18 @@ export class PrefectClient {
     const retry = options.retry ?? true;
     for (let attempt = 0; ; attempt++) {
       options.signal?.throwIfAborted();
-      const signals = [AbortSignal.timeout(this.timeoutMs)];
+      if (!(await this.#circuit.admit())) throw this.#unavailable(method, path);
+      options.signal?.throwIfAborted();
+      const epoch = this.#circuit.signal;
+      const timeout = AbortSignal.timeout(this.timeoutMs);
+      const signals = [timeout, epoch];
       if (options.signal) signals.push(options.signal);
+      const stall =
+        this.#stallProbeMs < this.timeoutMs
+          ? setTimeout(() => this.#circuit.stalled(this.#stallProbeMs), this.#stallProbeMs)
+          : undefined;
       let response: Response;
+      let parsed: unknown;
       try {
         response = await this.#fetch(url, {
           method,
@@ -216,22 +284,53 @@ export class PrefectClient {
           body: payload,
           signal: AbortSignal.any(signals),
         });
+        parsed = await readBody(response);
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
-        const retryable = retry && this.#connected && attempt < this.maxRetries;
-        if (!retryable) throw new PrefectConnectionError(method, path, url, error);
+        if (epoch.aborted) throw this.#unavailable(method, path);
+        const timedOut = timeout.aborted;
+        const reason = timedOut
+          ? `${method} ${path} got no answer within ${this.timeoutMs} ms`
+          : `${method} ${path}: ${describeCause(error)}`;
+        const up = await this.#circuit.failed(reason, timedOut);
+        if (!(retry && up && attempt < this.maxRetries)) {
+          throw new PrefectConnectionError(method, path, url, error);
+        }
         await sleep(this.#backoff(attempt, null), options.signal);
         continue;
+      } finally {
+        clearTimeout(stall);
       }
-      this.#connected = true;
-      const parsed = await readBody(response);
+      const gateway = GATEWAY_STATUS_CODES.has(response.status);
+      if (!gateway) this.#circuit.answered();
       if (response.ok) return parsed as T;
-      if (retry && this.#retryCodes.has(response.status) && attempt < this.maxRetries) {
+      const retryable = retry && this.#retryCodes.has(response.status) && attempt < this.maxRetries;
+      // a gateway error: is the server behind it there at all?
+      const up = gateway
+        ? await this.#circuit.failed(`${method} ${path}: HTTP ${response.status}`, false)
+        : true;
+      if (retryable && up) {
         await sleep(this.#backoff(attempt, response.headers.get('retry-after')), options.signal);
         continue;
       }
       throw new PrefectApiError(method, path, response.status, parsed);
     }
+  }
+
+  #unavailable(method: string, path: string): PrefectUnavailableError {
+    const { since, reason } = this.#circuit.availability;
+    return new PrefectUnavailableError(method, path, this.apiUrl, since ?? Date.now(), reason ?? 'unknown');
+  }
+
+  /** One `GET /health` for the circuit: no retries, no circuit; true when the server (not a gateway) answered. */
+  async #checkHealth(signal: AbortSignal): Promise<boolean> {
+    const response = await this.#fetch(`${this.apiUrl}/health`, {
+      method: 'GET',
+      headers: this.#headers,
+      signal,
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    return !GATEWAY_STATUS_CODES.has(response.status);
   }
 
   #backoff(attempt: number, retryAfter: string | null): number {
@@ -468,6 +567,24 @@ export class PrefectClient {
       await sleep(delayMs, options.signal);
     }
   }
+}
+
+let environmentClient: PrefectClient | undefined;
+
+/**
+ * The client configured from `process.env` (`PREFECT_API_URL`, ...), shared by everything that
+ * builds one from the environment (the default API sink, `prefectHooks()`, `flow()`), so that they
+ * share one circuit breaker: an outage found by one of them makes the others fail fast too. A new
+ * client is made when `PREFECT_API_URL` changed.
+ *
+ * @throws {PrefectConfigError} when `PREFECT_API_URL` is unset or invalid.
+ */
+export function environmentPrefectClient(): PrefectClient {
+  const url = nonEmpty(process.env.PREFECT_API_URL)?.replace(/\/+$/, '');
+  if (environmentClient === undefined || environmentClient.apiUrl !== url) {
+    environmentClient = new PrefectClient();
+  }
+  return environmentClient;
 }
 
 /** A pre-serialized JSON body, sent as is. */

@@ -98,6 +98,43 @@ export class PrefectConnectionError extends PrefectBridgeError {
 }
 
 /**
+ * The request was not sent because the client already knows the server is down: an earlier
+ * request failed and `GET /health` did not answer either (the client's circuit is open). Thrown at
+ * once, without touching the network, until a later health check succeeds.
+ */
+export class PrefectUnavailableError extends PrefectBridgeError {
+  /** HTTP method of the request not sent. */
+  readonly method: string;
+  /** API path of the request not sent. */
+  readonly path: string;
+  /** The API base URL of the unavailable server. */
+  readonly apiUrl: string;
+  /** When the server was found unavailable (epoch ms). */
+  readonly since: number;
+  /** Why: the failure that opened the circuit. */
+  readonly reason: string;
+
+  /**
+   * @param method HTTP method.
+   * @param path API path relative to the base URL.
+   * @param apiUrl API base URL.
+   * @param since When the server was found unavailable (epoch ms).
+   * @param reason The failure that opened the circuit.
+   */
+  constructor(method: string, path: string, apiUrl: string, since: number, reason: string) {
+    super(
+      `Prefect API at ${apiUrl} is unavailable since ${new Date(since).toISOString()} (${reason}); ${method} ${path} was not sent`,
+      'API_UNAVAILABLE',
+    );
+    this.method = method;
+    this.path = path;
+    this.apiUrl = apiUrl;
+    this.since = since;
+    this.reason = reason;
+  }
+}
+
+/**
  * The server refused a state transition with `ABORT` (for example a task run set RUNNING while its
  * flow run is not RUNNING). Mirrors Python Prefect's `Abort`.
  */
@@ -129,7 +166,8 @@ function summarizeBody(body: unknown): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
-function describeCause(cause: unknown): string {
+/** A short description of a network error, with its code (`fetch failed (ECONNREFUSED)`). */
+export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const inner = (cause as { cause?: unknown }).cause;
     const code = (inner as { code?: unknown } | undefined)?.code ?? (cause as { code?: unknown }).code;

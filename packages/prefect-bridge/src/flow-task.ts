@@ -9,10 +9,17 @@ import { ContextVar } from '@weft/contextvars';
 import type { PrefectClient } from './client.js';
 import { PrefectBridgeError } from './errors.js';
 import type { LogSink } from './log-record.js';
-import { bindRunSinks, ensureLogReceiver, flushLogs } from './log-routing.js';
+import { bindRunSinks, ensureLogReceiver, flushLogs, sinksFor } from './log-routing.js';
 import { type FlowRunInfo, flowRunVar, runInFlowRun, runInTaskRun, type TaskRunInfo } from './run-context.js';
+import { reportDelivery, trackDelivery } from './run-delivery.js';
 import { flowRunLogger, taskRunLogger } from './run-logger.js';
-import { flowFailureMessage, type RunTracker, resolveTracker, taskFailureMessage } from './run-tracker.js';
+import {
+  flowFailureMessage,
+  type RunOutcome,
+  type RunTracker,
+  resolveTracker,
+  taskFailureMessage,
+} from './run-tracker.js';
 
 /** Per-flow-run state shared by the tasks of that run (same thread only). */
 interface FlowEngine {
@@ -37,6 +44,8 @@ export interface FlowOptions {
   readonly tags?: readonly string[];
   /** Log "Beginning flow run" / "Finished in state" like Prefect. Default true. */
   readonly logLifecycle?: boolean;
+  /** Longest wait for the run's logs to be delivered when it ends (worker threads and sinks). Default 5000 ms. */
+  readonly flushTimeoutMs?: number;
 }
 
 /** Options of {@link task}. */
@@ -86,8 +95,15 @@ export function flow<A extends unknown[], R>(
       ...(options.tags === undefined ? {} : { tags: options.tags }),
     });
     const unbind = options.sinks ? bindRunSinks(flowRun.id, options.sinks) : () => {};
+    const sinks = sinksFor(flowRun.id);
+    const apiSinks = trackDelivery(flowRun.id, sinks);
     const logger = flowRunLogger(flowRun);
     const engine: FlowEngine = { tracker, flowRun, dynamicKeys: new Map() };
+    const end = async (outcome: RunOutcome): Promise<void> => {
+      await flushLogs({ sinks, timeoutMs: options.flushTimeoutMs ?? 5000 });
+      await tracker.finishFlowRun(flowRun, outcome);
+      reportDelivery(flowRun, apiSinks, tracker);
+    };
     try {
       if (logLifecycle) logger.info(`Beginning flow run '${flowRun.name}' for flow '${flowName}'`);
       let result: Awaited<R>;
@@ -97,13 +113,11 @@ export function flow<A extends unknown[], R>(
         if (logLifecycle) {
           logger.exception(error, `Finished in state Failed('${flowFailureMessage(error)}')`);
         }
-        await flushLogs(options.sinks ? { sinks: options.sinks } : {});
-        await tracker.finishFlowRun(flowRun, { ok: false, error });
+        await end({ ok: false, error });
         throw error;
       }
       if (logLifecycle) logger.info(`Finished in state Completed()`);
-      await flushLogs(options.sinks ? { sinks: options.sinks } : {});
-      await tracker.finishFlowRun(flowRun, { ok: true });
+      await end({ ok: true });
       return result;
     } finally {
       unbind();

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { API_ERROR_HEADER, captureApiProblems } from './api-problems.js';
+export { API_ERROR_HEADER, captureApiProblems, forgetApiProblem } from './api-problems.js';
 export type {
   Flow,
   FlowRun,
@@ -21,6 +21,7 @@ export type {
 } from './api-types.js';
 export {
   DEFAULT_API_VERSION,
+  environmentPrefectClient,
   type FlowRunCreateInput,
   MAX_PAGE_SIZE,
   PrefectClient,
@@ -45,6 +46,7 @@ export {
   PrefectConfigError,
   PrefectConnectionError,
   PrefectServerError,
+  PrefectUnavailableError,
 } from './errors.js';
 export { type FlowOptions, flow, type TaskOptions, task } from './flow-task.js';
 export {
@@ -71,6 +73,7 @@ export {
   PrefectApiSink,
   type PrefectApiSinkOptions,
   type PrefectApiSinkStats,
+  type RunLogDelivery,
   TRUNCATION_SUFFIX,
   type WhenMissingFlow,
 } from './prefect-api-sink.js';
@@ -92,6 +95,7 @@ export {
   taskRunVar,
   tryGetRunContext,
 } from './run-context.js';
+export { deliveryMessage, type RunDelivery } from './run-delivery.js';
 export {
   disableRunLogger,
   FLOW_RUN_LOGGER_NAME,
@@ -110,10 +114,13 @@ export {
   flowFailureMessage,
   type LocalRunRecord,
   LocalRunTracker,
+  type LocalRunTrackerOptions,
   type RunOutcome,
+  type RunReportGaps,
   type RunTracker,
   resolveTracker,
   type TaskRunStart,
   taskFailureMessage,
 } from './run-tracker.js';
+export { type ServerAvailability, ServerCircuit, type ServerCircuitOptions } from './server-circuit.js';
 export { formatTimestamp, nowMicros } from './timestamps.js';

@@ -35,13 +35,23 @@ interface Route {
   readonly minLevel: number;
 }
 
+interface Receiver {
+  readonly channel: BroadcastChannel;
+  /** Records posted by forwarders (shared counter, wrapping int32). */
+  readonly posted: Int32Array;
+  /** Records received here (wrapping int32). */
+  received: number;
+  /** Records given up on by a wait that timed out (lost in transit): later waits do not wait for them again. */
+  writtenOff: number;
+}
+
 interface RoutingState {
   readonly role: 'root' | 'forwarder';
   /** For forwarders: the link inherited from the root. */
   readonly inherited: ForwardingLink | undefined;
   defaultRoute: Route | undefined;
   readonly runRoutes: Map<string, Route>;
-  receiver: { channel: BroadcastChannel; posted: Int32Array; received: number } | undefined;
+  receiver: Receiver | undefined;
   forwarder: WorkerForwardSink | undefined;
   receiveErrorReported: boolean;
 }
@@ -172,7 +182,7 @@ export function ensureLogReceiver(): void {
   const counter = new SharedArrayBuffer(4);
   const link: ForwardingLink = { channel: `weft:prefect-bridge:logs:${randomUUID()}`, counter };
   const channel = new BroadcastChannel(link.channel);
-  const receiver = { channel, posted: new Int32Array(counter), received: 0 };
+  const receiver: Receiver = { channel, posted: new Int32Array(counter), received: 0, writtenOff: 0 };
   channel.onmessage = (event: unknown) => {
     const data = (event as { data?: unknown }).data as { type?: string; records?: LogRecord[] } | undefined;
     if (data?.type !== 'logs' || !Array.isArray(data.records)) return;
@@ -201,7 +211,8 @@ ensureLogReceiver();
 
 /**
  * Waits until every record posted so far by forwarding worker threads has been dispatched here
- * (at most `timeoutMs`, default 5000). Resolves `true` when nothing is outstanding.
+ * (at most `timeoutMs`, default 5000). Resolves `true` when nothing is outstanding. Records still
+ * missing when it times out count as lost in transit: later waits do not wait for them again.
  */
 export async function waitForWorkerLogs(timeoutMs = 5000): Promise<boolean> {
   const receiver = state.receiver;
@@ -209,8 +220,12 @@ export async function waitForWorkerLogs(timeoutMs = 5000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   // records posted after this call (other nodes still running) are not waited for
   const target = Atomics.load(receiver.posted, 0);
-  while (((target - receiver.received) | 0) > 0) {
-    if (Date.now() >= deadline) return false;
+  const outstanding = () => (target - receiver.received - receiver.writtenOff) | 0;
+  while (outstanding() > 0) {
+    if (Date.now() >= deadline) {
+      receiver.writtenOff = (receiver.writtenOff + outstanding()) | 0;
+      return false;
+    }
     await new Promise<void>((resolve) => setTimeout(resolve, 1));
   }
   return true;
@@ -218,19 +233,42 @@ export async function waitForWorkerLogs(timeoutMs = 5000): Promise<boolean> {
 
 /**
  * Waits for records still travelling from worker threads, then flushes the default sinks and
- * every bound run's sinks (or only `sinks` when given).
+ * every bound run's sinks (or only `sinks` when given). The whole of it takes at most `timeoutMs`
+ * (default 5000): a sink still sending then (a slow or unreachable server) carries on in the
+ * background, and what it cannot deliver is counted in its stats. Resolves `true` when everything
+ * was delivered (or given up on by the sinks) in time. Never rejects.
  */
 export async function flushLogs(
   options: { timeoutMs?: number; sinks?: readonly LogSink[] } = {},
-): Promise<void> {
-  await waitForWorkerLogs(options.timeoutMs);
+): Promise<boolean> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const started = Date.now();
+  const arrived = await waitForWorkerLogs(timeoutMs);
   if (state.role === 'forwarder') state.forwarder?.flushNow();
   const sinks = new Set<LogSink>(options.sinks ?? []);
   if (options.sinks === undefined) {
     for (const s of defaultRoute().sinks) sinks.add(s);
     for (const r of state.runRoutes.values()) for (const s of r.sinks) sinks.add(s);
   }
-  await Promise.all([...sinks].map((s) => s.flush?.()));
+  const flushes: Promise<unknown>[] = [];
+  for (const sink of sinks) {
+    try {
+      const pending = sink.flush?.();
+      if (pending !== undefined) flushes.push(Promise.resolve(pending).catch(() => undefined));
+    } catch {
+      // a sink whose flush throws has nothing more to deliver here
+    }
+  }
+  if (flushes.length === 0) return arrived;
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([
+    Promise.all(flushes).then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs - (Date.now() - started)));
+    }),
+  ]);
+  clearTimeout(timer);
+  return arrived && inTime;
 }
 
 function forwarderSink(): WorkerForwardSink {

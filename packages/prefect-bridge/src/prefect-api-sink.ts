@@ -5,7 +5,7 @@
  */
 import { reportApiProblem } from './api-problems.js';
 import type { LogCreate } from './api-types.js';
-import { PrefectClient } from './client.js';
+import { environmentPrefectClient, PrefectClient } from './client.js';
 import { MissingContextError, PrefectConfigError } from './errors.js';
 import { defaultLevelFromEnv } from './levels.js';
 import type { LogRecord, LogSink, SinkOptions } from './log-record.js';
@@ -43,9 +43,11 @@ export interface PrefectApiSinkOptions extends SinkOptions {
 export interface PrefectApiSinkStats {
   /** Records waiting in the queue. */
   readonly queued: number;
+  /** Records in the `POST /logs/` request under way. */
+  readonly inFlight: number;
   /** Records the server accepted. */
   readonly sent: number;
-  /** Records in batches that failed after retries. */
+  /** Records in batches that could not be sent (server unreachable or unavailable, error status after retries). */
   readonly failed: number;
   /** Records dropped: queue overflow, written after close, or abandoned by a close timeout. */
   readonly dropped: number;
@@ -55,6 +57,14 @@ export interface PrefectApiSinkStats {
   readonly skipped: number;
   /** `POST /logs/` requests that succeeded. */
   readonly batches: number;
+}
+
+/** What became of the records of one flow run followed with {@link PrefectApiSink.trackRun}. */
+export interface RunLogDelivery {
+  /** Records of the run that were not sent: failed or dropped (counted in `failed`/`dropped` of the stats too). */
+  readonly notSent: number;
+  /** Records of the run still waiting: queued or in the request under way. */
+  readonly waiting: number;
 }
 
 interface Waiter {
@@ -68,8 +78,8 @@ interface Prepared {
   readonly bytes: number;
 }
 
-/** Bytes of a serialized LogCreate besides its name and message (keys, two UUIDs, timestamp, level). */
-const FIXED_LOG_BYTES = 180;
+/** Bytes a queued record counts for in the send trigger, besides its message (keys, ids, timestamp, name). */
+const FIXED_LOG_BYTES = 200;
 
 let lastSentMicros = 0;
 const liveSinks = new Set<PrefectApiSink>();
@@ -84,8 +94,13 @@ function monotonic(micros: number): number {
 /**
  * Batches records into `POST /logs/` requests: a FIFO queue drained by one sender, a partial batch
  * sent after `batchIntervalMs`, a full one (by bytes) at once. Only `LogCreate` fields are sent.
- * When the server is unreachable the batch is dropped (Prefect does the same), the loss is counted,
- * and one `--- Error logging to API ---` report is written; nothing rejects.
+ *
+ * Writing a record only queues it (no serialization on the caller's path): timestamps are made
+ * strictly increasing, records serialized, measured and truncated when the sender builds a batch.
+ * When the server is unreachable the batch is dropped (Prefect does the same), the loss is counted
+ * (`stats.failed`, and per flow run with {@link PrefectApiSink.trackRun}), and one
+ * `--- Error logging to API ---` report is written; nothing rejects. While the client knows the
+ * server is down (its circuit is open), batches fail at once instead of waiting on the network.
  */
 export class PrefectApiSink implements LogSink {
   /** Minimum level shipped; default `PREFECT_LOGGING_LEVEL` or INFO. */
@@ -103,17 +118,17 @@ export class PrefectApiSink implements LogSink {
   /** See {@link PrefectApiSinkOptions.whenMissingFlow}. */
   readonly whenMissingFlow: WhenMissingFlow;
 
-  // The queue: records and their timestamps in parallel arrays (a write allocates nothing); the
-  // sender serializes them. Sequence numbers (#offset + index) survive compaction.
+  // The queue: records as written (a write allocates nothing); sequence numbers (#offset + index)
+  // survive compaction.
   #records: (LogRecord | undefined)[] = [];
-  #micros: number[] = [];
   #head = 0;
   #offset = 0;
-  /** Records serialized at write time (possibly oversize), by sequence number. */
-  readonly #prepared = new Map<number, Prepared>();
-  /** The head record, serialized but left for the next batch (it did not fit the byte budget). */
+  /** The head record, serialized (its timestamp fixed) but left for the next batch: it did not fit. */
   #carry: (Prepared & { readonly seq: number }) | undefined;
+  /** Estimated bytes queued: what triggers a send before the batch interval. */
   #queuedBytes = 0;
+  /** Records of the request under way. */
+  #inFlight: LogRecord[] = [];
   #enqueued = 0;
   #processed = 0;
   #sent = 0;
@@ -129,6 +144,8 @@ export class PrefectApiSink implements LogSink {
   #reported = false;
   #warned = false;
   #waiters: Waiter[] = [];
+  /** Records not sent, per tracked flow run (see trackRun). */
+  readonly #tracked = new Map<string, { notSent: number; refs: number }>();
   readonly #onError: (message: string) => void;
   readonly #onWarning: (message: string) => void;
 
@@ -138,7 +155,8 @@ export class PrefectApiSink implements LogSink {
    */
   constructor(options: PrefectApiSinkOptions = {}) {
     const env = options.env ?? process.env;
-    this.client = options.client ?? new PrefectClient({ env });
+    this.client =
+      options.client ?? (options.env === undefined ? environmentPrefectClient() : new PrefectClient({ env }));
     this.level = options.level ?? defaultLevelFromEnv(env);
     this.batchIntervalMs =
       options.batchIntervalMs ?? envNumber(env, 'PREFECT_LOGGING_TO_API_BATCH_INTERVAL', 2) * 1000;
@@ -178,6 +196,7 @@ export class PrefectApiSink implements LogSink {
   get stats(): PrefectApiSinkStats {
     return {
       queued: this.#records.length - this.#head,
+      inFlight: this.#inFlight.length,
       sent: this.#sent,
       failed: this.#failed,
       dropped: this.#dropped,
@@ -188,58 +207,96 @@ export class PrefectApiSink implements LogSink {
   }
 
   /**
-   * Queues one record (synchronous and cheap: serializes it once to measure it).
+   * Queues one record: a few comparisons and an array push; serializing, measuring and truncating
+   * happen in the sender.
    *
    * @throws {MissingContextError} when the record has no flow/task run id and `whenMissingFlow` is `error`.
    */
   write(record: LogRecord): void {
+    if (record.flowRunId === null && record.taskRunId === null) {
+      this.#missingFlow(record);
+      return;
+    }
     if (record.extra.send_to_api === false) {
       this.#skipped++;
       return;
     }
-    if (record.flowRunId === null && record.taskRunId === null) {
-      if (this.whenMissingFlow === 'error') {
-        throw new MissingContextError(
-          `Logger ${JSON.stringify(record.name)} attempted to send logs to the API without a flow run id. The API log handler can only send logs within flow run contexts unless the flow run id is manually provided.`,
-        );
-      }
-      this.#skipped++;
-      if (this.whenMissingFlow === 'warn' && !this.#warned) {
-        this.#warned = true;
-        this.#onWarning(
-          `Logger ${JSON.stringify(record.name)} attempted to send logs to the API without a flow run id; the record was not sent. Log inside a flow or task run, or set whenMissingFlow: 'ignore'.`,
-        );
-      }
-      return;
-    }
     if (this.#closed) {
       this.#dropped++;
+      this.#countNotSent(record);
       return;
     }
     if (this.#records.length - this.#head >= this.maxQueue) this.#evictOldest();
-    const micros = monotonic(record.timestamp);
-    const base = FIXED_LOG_BYTES + record.name.length;
-    const length = record.message.length;
-    // a message that could be oversize (UTF-8 needs at most 3 bytes per UTF-16 unit) is serialized
-    // and truncated now; the rest later, in the sender
-    let estimate = base + length;
-    if ((base + length * 3) * 1.2 > this.maxLogBytes) {
-      const prepared = this.#prepare(record, micros);
-      this.#prepared.set(this.#offset + this.#records.length, prepared);
-      estimate = prepared.bytes;
-    }
     this.#records.push(record);
-    this.#micros.push(micros);
-    this.#queuedBytes += estimate;
     this.#enqueued++;
+    this.#queuedBytes += record.message.length + FIXED_LOG_BYTES;
     if (this.#queuedBytes >= this.maxBatchBytes) this.#kick();
-    else if (this.#timer === undefined && this.#sending === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#kick();
-      }, this.batchIntervalMs);
-      this.#timer.unref();
+    else if (this.#timer === undefined && this.#sending === undefined) this.#arm();
+  }
+
+  #missingFlow(record: LogRecord): void {
+    if (record.extra.send_to_api === false) {
+      this.#skipped++;
+      return;
     }
+    if (this.whenMissingFlow === 'error') {
+      throw new MissingContextError(
+        `Logger ${JSON.stringify(record.name)} attempted to send logs to the API without a flow run id. The API log handler can only send logs within flow run contexts unless the flow run id is manually provided.`,
+      );
+    }
+    this.#skipped++;
+    if (this.whenMissingFlow === 'warn' && !this.#warned) {
+      this.#warned = true;
+      this.#onWarning(
+        `Logger ${JSON.stringify(record.name)} attempted to send logs to the API without a flow run id; the record was not sent. Log inside a flow or task run, or set whenMissingFlow: 'ignore'.`,
+      );
+    }
+  }
+
+  #arm(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#kick();
+    }, this.batchIntervalMs);
+    this.#timer.unref();
+  }
+
+  /**
+   * Starts counting the records of `flowRunId` this sink does not deliver, until
+   * {@link PrefectApiSink.untrackRun} (calls nest). Runner hooks and `flow()` use it to report, at
+   * the end of a run, how many of its logs did not reach the server.
+   */
+  trackRun(flowRunId: string): void {
+    const entry = this.#tracked.get(flowRunId);
+    if (entry === undefined) this.#tracked.set(flowRunId, { notSent: 0, refs: 1 });
+    else entry.refs++;
+  }
+
+  /** Stops counting for `flowRunId` (see {@link PrefectApiSink.trackRun}). */
+  untrackRun(flowRunId: string): void {
+    const entry = this.#tracked.get(flowRunId);
+    if (entry !== undefined && --entry.refs <= 0) this.#tracked.delete(flowRunId);
+  }
+
+  /**
+   * For a flow run followed with {@link PrefectApiSink.trackRun}: its records not sent so far, and
+   * those still waiting (queued or in flight). `undefined` for a run not tracked.
+   */
+  deliveryOf(flowRunId: string): RunLogDelivery | undefined {
+    const entry = this.#tracked.get(flowRunId);
+    if (entry === undefined) return undefined;
+    let waiting = 0;
+    for (let i = this.#head; i < this.#records.length; i++) {
+      if (this.#records[i]?.flowRunId === flowRunId) waiting++;
+    }
+    for (const r of this.#inFlight) if (r.flowRunId === flowRunId) waiting++;
+    return { notSent: entry.notSent, waiting };
+  }
+
+  #countNotSent(record: LogRecord): void {
+    if (this.#tracked.size === 0 || record.flowRunId === null) return;
+    const entry = this.#tracked.get(record.flowRunId);
+    if (entry !== undefined) entry.notSent++;
   }
 
   /** Sends everything queued so far now; resolves when each of those records was sent or given up on. */
@@ -270,6 +327,9 @@ export class PrefectApiSink implements LogSink {
     if (timedOut) {
       const left = this.#records.length - this.#head;
       this.#abort.abort(new Error(`PrefectApiSink closed after ${timeoutMs} ms`));
+      for (let i = this.#head; i < this.#records.length; i++) {
+        this.#countNotSent(this.#records[i] as LogRecord);
+      }
       this.#dropped += left;
       this.#processed += left;
       this.#reset();
@@ -287,87 +347,61 @@ export class PrefectApiSink implements LogSink {
   #reset(): void {
     this.#offset += this.#records.length;
     this.#records = [];
-    this.#micros = [];
     this.#head = 0;
-    this.#prepared.clear();
     this.#carry = undefined;
     this.#queuedBytes = 0;
   }
 
-  /** The size a queued record counts for in the byte budget (exact when it was serialized at write time). */
-  #estimate(seq: number, record: LogRecord): number {
-    return this.#prepared.get(seq)?.bytes ?? FIXED_LOG_BYTES + record.name.length + record.message.length;
-  }
-
-  #prepare(record: LogRecord, micros: number): Prepared {
+  /** Serializes a record with its final timestamp; truncates the message when the payload is oversize. */
+  #serialize(record: LogRecord): Prepared {
     const log: LogCreate = {
       name: record.name,
       level: record.level,
       message: record.message,
-      timestamp: formatTimestamp(micros),
+      timestamp: formatTimestamp(monotonic(record.timestamp)),
       flow_run_id: record.flowRunId,
       task_run_id: record.taskRunId,
     };
-    let json = JSON.stringify(log);
-    let bytes = Buffer.byteLength(json, 'utf8');
-    if (bytes > this.maxLogBytes) {
-      this.#truncated++;
-      // the longest prefix (in characters) whose payload, with the suffix, fits the byte budget
-      const full = log.message;
-      const sizeWith = (keep: number): number => {
-        let end = keep;
-        const last = full.charCodeAt(end - 1);
-        if (last >= 0xd800 && last <= 0xdbff) end--; // never split a surrogate pair
-        log.message = `${full.slice(0, end)}${TRUNCATION_SUFFIX}`;
-        return Buffer.byteLength(JSON.stringify(log), 'utf8');
-      };
-      let lo = 0;
-      let hi = full.length;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (sizeWith(mid) <= this.maxLogBytes) lo = mid;
-        else hi = mid - 1;
-      }
-      bytes = sizeWith(lo);
-      json = JSON.stringify(log);
-    }
-    return { json, bytes };
-  }
-
-  /** The serialized form of the queued record at `index` (truncated if JSON escapes made it oversize). */
-  #serialized(index: number): Prepared {
-    const seq = this.#offset + index;
-    if (this.#carry?.seq === seq) return this.#carry;
-    const early = this.#prepared.get(seq);
-    if (early !== undefined) return early;
-    const record = this.#records[index] as LogRecord;
-    const micros = this.#micros[index] as number;
-    const json = JSON.stringify({
-      name: record.name,
-      level: record.level,
-      message: record.message,
-      timestamp: formatTimestamp(micros),
-      flow_run_id: record.flowRunId,
-      task_run_id: record.taskRunId,
-    } satisfies LogCreate);
+    const json = JSON.stringify(log);
     const bytes = Buffer.byteLength(json, 'utf8');
-    return bytes > this.maxLogBytes ? this.#prepare(record, micros) : { json, bytes };
+    return bytes > this.maxLogBytes ? this.#truncate(log) : { json, bytes };
   }
 
-  /** Removes the head record from the queue; returns what it counted for in the byte budget. */
-  #shift(): number {
-    const seq = this.#offset + this.#head;
-    const estimate = this.#estimate(seq, this.#records[this.#head] as LogRecord);
-    this.#prepared.delete(seq);
-    if (this.#carry?.seq === seq) this.#carry = undefined;
+  /** The longest prefix of the message (in characters) whose payload, with the suffix, fits `maxLogBytes`. */
+  #truncate(log: LogCreate): Prepared {
+    this.#truncated++;
+    const full = log.message;
+    const sizeWith = (keep: number): number => {
+      let end = keep;
+      const last = full.charCodeAt(end - 1);
+      if (last >= 0xd800 && last <= 0xdbff) end--; // never split a surrogate pair
+      log.message = `${full.slice(0, end)}${TRUNCATION_SUFFIX}`;
+      return Buffer.byteLength(JSON.stringify(log), 'utf8');
+    };
+    let lo = 0;
+    let hi = full.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (sizeWith(mid) <= this.maxLogBytes) lo = mid;
+      else hi = mid - 1;
+    }
+    const bytes = sizeWith(lo);
+    return { json: JSON.stringify(log), bytes };
+  }
+
+  /** Removes the head record from the queue and returns it. */
+  #shift(): LogRecord {
+    const record = this.#records[this.#head] as LogRecord;
+    if (this.#carry?.seq === this.#offset + this.#head) this.#carry = undefined;
     this.#records[this.#head] = undefined;
     this.#head++;
-    return estimate;
+    this.#queuedBytes -= record.message.length + FIXED_LOG_BYTES;
+    return record;
   }
 
   #evictOldest(): void {
     if (this.#head >= this.#records.length) return;
-    this.#queuedBytes -= this.#shift();
+    this.#countNotSent(this.#shift());
     this.#dropped++;
     this.#processed++;
     if (!this.#reported) {
@@ -382,7 +416,6 @@ export class PrefectApiSink implements LogSink {
     if (this.#head > 1024 && this.#head * 2 > this.#records.length) {
       this.#offset += this.#head;
       this.#records = this.#records.slice(this.#head);
-      this.#micros = this.#micros.slice(this.#head);
       this.#head = 0;
     }
   }
@@ -400,32 +433,36 @@ export class PrefectApiSink implements LogSink {
     try {
       while (this.#head < this.#records.length) {
         const batch: string[] = [];
-        let bytes = 0;
-        let estimated = 0;
+        const records: LogRecord[] = [];
+        let bytes = 2;
         while (this.#head < this.#records.length) {
-          const item = this.#serialized(this.#head);
-          if (batch.length > 0 && bytes + item.bytes > this.maxBatchBytes) {
-            this.#carry = { ...item, seq: this.#offset + this.#head };
+          const seq = this.#offset + this.#head;
+          const item =
+            this.#carry?.seq === seq ? this.#carry : this.#serialize(this.#records[this.#head] as LogRecord);
+          if (batch.length > 0 && bytes + item.bytes + 1 > this.maxBatchBytes) {
+            this.#carry = { ...item, seq };
             break;
           }
           batch.push(item.json);
-          bytes += item.bytes;
-          estimated += this.#shift();
+          bytes += item.bytes + 1;
+          records.push(this.#shift());
         }
-        this.#queuedBytes -= estimated;
         this.#compact();
+        this.#inFlight = records;
         try {
           await this.client.createLogsRaw(`[${batch.join(',')}]`, { signal: this.#abort.signal });
           this.#sent += batch.length;
           this.#batches++;
         } catch (error) {
           this.#failed += batch.length;
+          for (const r of records) this.#countNotSent(r);
           this.#report(
             `${batch.length} log(s) could not be sent to ${this.client.apiUrl} and were dropped: ${(error as Error)?.message ?? String(error)}${
               this.#closed ? '' : ' (later failures are only counted in sink.stats.failed)'
             }`,
           );
         }
+        this.#inFlight = [];
         this.#processed += batch.length;
         this.#settleWaiters();
       }

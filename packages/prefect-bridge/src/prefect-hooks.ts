@@ -21,6 +21,7 @@ import type { LogSink } from './log-record.js';
 import { bindRunSinks, ensureLogReceiver, flushLogs, sinksFor, waitForWorkerLogs } from './log-routing.js';
 import { PrefectApiSink } from './prefect-api-sink.js';
 import { type FlowRunInfo, flowRunVar, type TaskRunInfo, taskRunVar } from './run-context.js';
+import { type RunDelivery, reportDelivery, trackDelivery } from './run-delivery.js';
 import { flowRunLogger, taskRunLogger } from './run-logger.js';
 import {
   flowFailureMessage,
@@ -51,13 +52,19 @@ export interface PrefectHooksOptions {
   readonly tags?: readonly string[];
   /** Log Prefect's lifecycle lines ("Beginning flow run …", "Finished in state …"). Default true. */
   readonly logLifecycle?: boolean;
-  /** How long the hooks wait for logs still travelling from worker threads (at the end of each node and of the run). Default 5000 ms. */
+  /**
+   * How long the hooks wait for logs still travelling from worker threads (at the end of each
+   * node), and at most for the whole flush at the end of the run (worker threads and sinks: a sink
+   * still sending then carries on in the background). Default 5000 ms.
+   */
   readonly flushTimeoutMs?: number;
 }
 
 interface RunState {
   readonly flowRun: FlowRunInfo;
   readonly sinks: readonly LogSink[];
+  /** The API sinks among them, counting what of this run they do not deliver. */
+  readonly apiSinks: readonly PrefectApiSink[];
   readonly unbind: () => void;
   readonly taskRuns: Map<string, TaskRunInfo>;
   readonly completed: Set<string>;
@@ -76,6 +83,7 @@ export class PrefectHooks implements Hooks {
   readonly tracker: RunTracker;
   /** Flow run of each run id (the most recent {@link MAX_REMEMBERED_RUNS} runs). */
   readonly flowRuns = new Map<string, FlowRunInfo>();
+  readonly #deliveries = new Map<string, RunDelivery>();
   readonly #options: PrefectHooksOptions;
   readonly #sinks: readonly LogSink[] | undefined;
   readonly #runs = new Map<string, RunState>();
@@ -112,6 +120,16 @@ export class PrefectHooks implements Hooks {
     await Promise.all((this.#ownedSinks ?? []).map((sink) => sink.close?.(options)));
   }
 
+  /**
+   * What of a finished run did not reach the Prefect server (logs not sent or still waiting, task
+   * runs and state changes not reported), for the last {@link MAX_REMEMBERED_RUNS} runs that lost
+   * something; `undefined` when everything arrived. The same figures end the run's log as one
+   * WARNING line.
+   */
+  deliveryFor(runId: string): RunDelivery | undefined {
+    return this.#deliveries.get(runId);
+  }
+
   /** The flow run of a run id, while the run is in progress or among the last ones remembered. */
   flowRunFor(runId: string): FlowRunInfo | undefined {
     return this.#runs.get(runId)?.flowRun ?? this.flowRuns.get(runId);
@@ -127,9 +145,11 @@ export class PrefectHooks implements Hooks {
       ...(tags === undefined ? {} : { tags }),
     });
     const unbind = this.#sinks ? bindRunSinks(flowRun.id, this.#sinks) : () => {};
+    const sinks = sinksFor(flowRun.id);
     this.#runs.set(args.runId, {
       flowRun,
-      sinks: sinksFor(flowRun.id),
+      sinks,
+      apiSinks: trackDelivery(flowRun.id, sinks),
       unbind,
       taskRuns: new Map(),
       completed: new Set(),
@@ -238,6 +258,13 @@ export class PrefectHooks implements Hooks {
       }
       await flushLogs({ sinks: run.sinks, timeoutMs: this.#options.flushTimeoutMs ?? 5000 });
       await this.tracker.finishFlowRun(run.flowRun, outcome);
+      const delivery = reportDelivery(run.flowRun, run.apiSinks, this.tracker);
+      if (delivery !== undefined) {
+        this.#deliveries.set(runId, delivery);
+        if (this.#deliveries.size > MAX_REMEMBERED_RUNS) {
+          this.#deliveries.delete(this.#deliveries.keys().next().value as string);
+        }
+      }
     } finally {
       run.unbind();
     }

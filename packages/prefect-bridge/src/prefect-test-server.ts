@@ -228,6 +228,11 @@ export interface PrefectServer {
   running(): boolean;
   /** Stops the server (SIGTERM to its process group, SIGKILL after 10 s) and removes its home. */
   stop(): Promise<void>;
+  /**
+   * Kills the server at once (SIGKILL to its process group, as a crash or the OOM killer would),
+   * resolving once it has exited; `stop()` afterwards still removes its home.
+   */
+  kill(): Promise<void>;
 }
 
 const liveGroups = new Set<number>();
@@ -322,6 +327,12 @@ export async function startPrefectServer(options: PrefectServerOptions = {}): Pr
     await rm(home, { recursive: true, force: true });
   };
 
+  const kill = async () => {
+    if (!liveGroups.has(pid)) return;
+    killGroup(pid, 'SIGKILL');
+    await exitedPromise;
+  };
+
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
     if (exited) {
@@ -344,5 +355,5 @@ export async function startPrefectServer(options: PrefectServerOptions = {}): Pr
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { apiUrl, port, home, output: () => out, running: () => !exited, stop };
+  return { apiUrl, port, home, output: () => out, running: () => !exited, stop, kill };
 }

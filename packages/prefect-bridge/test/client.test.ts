@@ -5,7 +5,9 @@ import {
   PrefectClient,
   PrefectConfigError,
   PrefectConnectionError,
+  PrefectUnavailableError,
 } from '../src/index.js';
+import { startSilentServer } from './support/fault-proxy.js';
 import { freePort } from './support/prefect-server.js';
 import { type ScriptedServer, startScriptedServer } from './support/scripted-server.js';
 
@@ -76,7 +78,14 @@ describe('PrefectClient retries', () => {
     const client = new PrefectClient({ apiUrl: server.url, retryBaseDelayMs: 5000 });
     const started = Date.now();
     expect(await client.health()).toBe(true);
-    expect(server.requests).toHaveLength(4);
+    // after the 502 (a gateway error) the client checked that the server behind it answers
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/api/health',
+      '/api/health',
+      '/api/health',
+      '/api/health',
+      '/api/health',
+    ]);
     expect(Date.now() - started).toBeLessThan(4000); // Retry-After: 0 beat the 5 s base delay
   });
 
@@ -122,12 +131,18 @@ describe('PrefectClient retries', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('retries a dropped connection once the server has been reached', async () => {
+  it('retries a dropped connection when the server still answers GET /health', async () => {
     server = await startScriptedServer((_req, i) => (i === 1 ? 'destroy' : { status: 200, body: true }));
     const client = new PrefectClient({ apiUrl: server.url, retryBaseDelayMs: 5 });
-    expect(await client.health()).toBe(true);
-    expect(await client.health()).toBe(true);
-    expect(server.requests).toHaveLength(3);
+    expect(await client.version()).toBe(true);
+    expect(await client.version()).toBe(true); // dropped, health checked, retried
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/api/version',
+      '/api/version',
+      '/api/health',
+      '/api/version',
+    ]);
+    expect(client.availability.available).toBe(true);
   });
 
   it('times out a request that never answers', async () => {
@@ -199,5 +214,143 @@ describe('PrefectClient set_state', () => {
       'readLogs limit must be an integer from 1 to 200, got 201',
     );
     await expect(client.createFlow('')).rejects.toThrow('Flow name must not be empty');
+  });
+});
+
+describe('PrefectClient circuit breaker (a server that is gone does not hold every call)', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((c) => c()));
+  });
+
+  /** Runs `count` requests one after the other; returns their errors and the time taken. */
+  async function sequential(client: PrefectClient, count: number) {
+    const started = Date.now();
+    const errors: unknown[] = [];
+    for (let i = 0; i < count; i++) errors.push(await client.createFlow(`f${i}`).catch((e: unknown) => e));
+    return { errors, ms: Date.now() - started };
+  }
+
+  it('once a request and GET /health both fail, later requests fail at once without touching the network', async () => {
+    server = await startScriptedServer(() => 'destroy');
+    const client = new PrefectClient({ apiUrl: server.url, retryBaseDelayMs: 1000, probeIntervalMs: 60_000 });
+    const { errors, ms } = await sequential(client, 20);
+    expect(errors[0]).toBeInstanceOf(PrefectConnectionError);
+    expect(errors[0]).not.toBeInstanceOf(PrefectUnavailableError);
+    const rest = errors.slice(1);
+    expect(rest.every((e) => e instanceof PrefectUnavailableError)).toBe(true);
+    expect((rest[0] as PrefectUnavailableError).code).toBe('API_UNAVAILABLE');
+    expect((rest[0] as Error).message).toMatch(
+      new RegExp(`^Prefect API at ${server.url} is unavailable since .*; POST /flows/ was not sent$`),
+    );
+    expect(server.requests.map((r) => r.url)).toEqual(['/api/flows/', '/api/health']);
+    expect(client.availability).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/POST \/flows\//),
+    });
+    expect(ms).toBeLessThan(5000); // no backoff: 5 retries would wait 31 s
+  });
+
+  it('a server that accepts connections and never answers costs one timeout, not one per request', async () => {
+    const silent = await startSilentServer();
+    closers.push(silent.close);
+    const client = new PrefectClient({ apiUrl: silent.apiUrl, timeoutMs: 300, probeIntervalMs: 60_000 });
+    const { errors, ms } = await sequential(client, 20);
+    expect(errors[0]).toBeInstanceOf(PrefectConnectionError);
+    expect(errors.slice(1).every((e) => e instanceof PrefectUnavailableError)).toBe(true);
+    // one request timeout plus one GET /health timeout (300 ms each); 20 timeouts with retries would be 36 s
+    expect(ms).toBeLessThan(5000);
+    expect(client.availability.reason).toMatch(/got no answer within 300 ms/);
+  });
+
+  it('a server that answers after the client timeout costs one timeout, not one per request', async () => {
+    server = await startScriptedServer(async () => {
+      await new Promise((r) => setTimeout(r, 700));
+      return { status: 201, body: { id: 'late', name: 'late' } };
+    });
+    const client = new PrefectClient({ apiUrl: server.url, timeoutMs: 300, probeIntervalMs: 60_000 });
+    const { errors, ms } = await sequential(client, 20);
+    expect(errors[0]).toBeInstanceOf(PrefectConnectionError);
+    expect(errors.slice(1).every((e) => e instanceof PrefectUnavailableError)).toBe(true);
+    expect(ms).toBeLessThan(5000);
+    expect(server.requests.map((r) => r.url)).toEqual(['/api/flows/', '/api/health']);
+  });
+
+  it('two requests in a row without an answer open the circuit even when GET /health answers', async () => {
+    server = await startScriptedServer((r) =>
+      r.url === '/api/health' ? { status: 200, body: true } : 'hang',
+    );
+    const client = new PrefectClient({
+      apiUrl: server.url,
+      timeoutMs: 300,
+      maxRetries: 0,
+      probeIntervalMs: 60_000,
+    });
+    const { errors, ms } = await sequential(client, 20);
+    expect(errors.slice(0, 2).every((e) => e instanceof PrefectConnectionError)).toBe(true);
+    expect(errors.slice(2).every((e) => e instanceof PrefectUnavailableError)).toBe(true);
+    expect(ms).toBeLessThan(5000);
+    expect(client.availability.reason).toMatch(/2 requests in a row got no answer in time/);
+  });
+
+  it('a request left unanswered checks GET /health meanwhile and is given up on when that fails too', async () => {
+    const silent = await startSilentServer();
+    closers.push(silent.close);
+    const client = new PrefectClient({
+      apiUrl: silent.apiUrl,
+      timeoutMs: 120_000,
+      stallProbeMs: 200,
+      probeTimeoutMs: 300,
+    });
+    const started = Date.now();
+    const error = await client.createFlow('stalled').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PrefectUnavailableError);
+    expect(Date.now() - started).toBeLessThan(5000); // not the 120 s request timeout
+    expect(client.availability.reason).toMatch(
+      /no answer within 200 ms; GET \/health got no answer within 300 ms/,
+    );
+  });
+
+  it('a slow request keeps waiting while the server answers GET /health', async () => {
+    server = await startScriptedServer(async (r) => {
+      if (r.url !== '/api/health') await new Promise((resolve) => setTimeout(resolve, 800));
+      return { status: 200, body: r.url === '/api/health' ? true : '0.8.4' };
+    });
+    const client = new PrefectClient({ apiUrl: server.url, stallProbeMs: 100, probeTimeoutMs: 500 });
+    expect(await client.version()).toBe('0.8.4');
+    expect(server.requests.map((r) => r.url)).toEqual(['/api/version', '/api/health']);
+    expect(client.availability.available).toBe(true);
+  });
+
+  it('re-checks GET /health after probeIntervalMs (doubling) and lets requests through once the server is back', async () => {
+    let down = true;
+    server = await startScriptedServer((r) =>
+      down ? 'destroy' : { status: 200, body: r.url === '/api/health' ? true : '0.8.4' },
+    );
+    const client = new PrefectClient({
+      apiUrl: server.url,
+      probeIntervalMs: 150,
+      maxProbeIntervalMs: 10_000,
+    });
+    await expect(client.version()).rejects.toThrow(PrefectConnectionError); // request + health check
+    await expect(client.version()).rejects.toThrow(PrefectUnavailableError); // at once
+    expect(server.requests).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(client.version()).rejects.toThrow(PrefectUnavailableError); // re-check due: still down
+    expect(server.requests.map((r) => r.url).slice(2)).toEqual(['/api/health']);
+    const next = client.availability.nextCheckAt as number;
+    expect(next - Date.now()).toBeGreaterThan(200); // the interval doubled to 300 ms
+    down = false;
+    await expect(client.version()).rejects.toThrow(PrefectUnavailableError); // not due yet: no request
+    expect(server.requests).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now()) + 20));
+    expect(await client.version()).toBe('0.8.4'); // health checked, then the request went through
+    expect(server.requests.map((r) => r.url).slice(3)).toEqual(['/api/health', '/api/version']);
+    expect(client.availability).toEqual({
+      available: true,
+      since: undefined,
+      reason: undefined,
+      nextCheckAt: undefined,
+    });
   });
 });

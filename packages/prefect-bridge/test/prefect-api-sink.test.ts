@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  flushLogs,
   type LogRecord,
   MissingContextError,
   PrefectApiSink,
@@ -247,5 +248,50 @@ describe('PrefectApiSink', () => {
     );
     expect(() => new PrefectApiSink({ env: {} })).toThrow(/PREFECT_API_URL/);
     void Promise.all([sink.close(), defaults.close()]);
+  });
+
+  it('counts per tracked flow run the records not sent, and those still waiting', async () => {
+    let fail = true;
+    server = await startScriptedServer(() => (fail ? { status: 500 } : 'hang'));
+    const a = '00000000-0000-4000-8000-00000000000a';
+    const b = '00000000-0000-4000-8000-00000000000b';
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: server.url, timeoutMs: 60_000 }),
+      maxQueue: 4,
+      onError: () => {},
+    });
+    sink.trackRun(a);
+    sink.trackRun(a); // nested
+    for (let i = 0; i < 3; i++) sink.write(record({ flowRunId: a }));
+    sink.write(record({ flowRunId: b }));
+    await sink.flush(); // HTTP 500: all four failed
+    expect(sink.deliveryOf(a)).toEqual({ notSent: 3, waiting: 0 });
+    expect(sink.deliveryOf(b)).toBeUndefined(); // not tracked
+    fail = false; // the server now never answers
+    for (let i = 0; i < 6; i++) sink.write(record({ flowRunId: a })); // 4 fit; the 2 oldest are dropped
+    expect(sink.deliveryOf(a)).toEqual({ notSent: 5, waiting: 4 });
+    void sink.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sink.stats).toMatchObject({ queued: 0, inFlight: 4 });
+    expect(sink.deliveryOf(a)).toEqual({ notSent: 5, waiting: 4 });
+    sink.untrackRun(a);
+    expect(sink.deliveryOf(a)).toBeDefined();
+    sink.untrackRun(a);
+    expect(sink.deliveryOf(a)).toBeUndefined();
+    await sink.close({ timeoutMs: 100 });
+  });
+
+  it('flushLogs waits at most timeoutMs for a sink whose server does not answer, and says so', async () => {
+    server = await startScriptedServer(() => 'hang');
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: server.url, timeoutMs: 60_000 }),
+      onError: () => {},
+    });
+    sink.write(record());
+    const started = Date.now();
+    expect(await flushLogs({ sinks: [sink], timeoutMs: 300 })).toBe(false);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(sink.stats.inFlight).toBe(1); // still under way in the background, counted when it ends
+    await sink.close({ timeoutMs: 100 });
   });
 });

@@ -1,3 +1,4 @@
+import { getEnvironmentData } from 'node:worker_threads';
 import { serializeContext } from '@weft/contextvars';
 import { describe, expect, it } from 'vitest';
 import {
@@ -50,4 +51,19 @@ describe('logs from worker threads', () => {
     // an extra value that cannot be cloned travels as a string instead of losing the record
     expect(sink.find('a with a function')[0]?.extra.fn).toMatch(/^\[Function/);
   }, 60_000);
+
+  it('records lost in transit are waited for once, not again at every later wait', async () => {
+    expect(await waitForWorkerLogs(1000)).toBe(true);
+    // a worker counted 5 records as posted, then died before they were delivered
+    const link = getEnvironmentData('@weft/prefect-bridge/log-forwarding/v1') as {
+      counter: SharedArrayBuffer;
+    };
+    Atomics.add(new Int32Array(link.counter), 0, 5);
+    let started = Date.now();
+    expect(await waitForWorkerLogs(200)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    started = Date.now();
+    for (let node = 0; node < 20; node++) expect(await waitForWorkerLogs(200)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1000); // not 20 x 200 ms
+  });
 });
