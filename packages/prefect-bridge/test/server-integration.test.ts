@@ -284,13 +284,15 @@ describe.skipIf(apiUrl === null)('against a real Prefect server', () => {
         { name: uniq('volume'), client, sinks: [sink, memory], logLifecycle: false },
       );
       await run();
+      // the flow's own flush gives up after flushTimeoutMs (5 s); a loaded server may need longer
+      await sink.flush();
       const flowRunId = memory.records[0]?.flowRunId as string;
       const logs = await client.readAllLogs({ flowRunId, limit: 200 });
       expect(logs).toHaveLength(1000);
       expect(logs.map((l) => l.message)).toEqual(Array.from({ length: 1000 }, (_, i) => `volume ${i}`));
       expect(sink.stats).toMatchObject({ sent: 1000, failed: 0, dropped: 0 });
       await sink.close();
-    });
+    }, 60_000);
 
     it('a 50 KB message is stored truncated to maxLogBytes, ending in "... [truncated]"', async () => {
       const sink = new PrefectApiSink({ client, batchIntervalMs: 200, maxLogBytes: 10_000 });
@@ -301,6 +303,7 @@ describe.skipIf(apiUrl === null)('against a real Prefect server', () => {
         sinks: [sink, memory],
         logLifecycle: false,
       })();
+      await sink.flush();
       const [log] = await client.readAllLogs({ flowRunId: memory.records[0]?.flowRunId as string });
       expect(log?.message.startsWith('big zzz')).toBe(true);
       expect(log?.message.endsWith(TRUNCATION_SUFFIX)).toBe(true);
