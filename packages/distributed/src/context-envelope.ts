@@ -9,6 +9,7 @@
 import { hostname } from 'node:os';
 import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
+  type Context,
   type ContextFilter,
   ContextSerializationError,
   deserializeContext,
@@ -121,22 +122,132 @@ function envelopeError(node: string, maxBytes: number, error: unknown): ContextE
   );
 }
 
+/** Default cap of an envelope a worker accepts, in bytes of its JSON: 64 KiB (the default job cap). */
+export const DEFAULT_MAX_ENVELOPE_BYTES = 64 * 1024;
+
+/** Where an envelope came from, for messages. */
+export interface EnvelopeSource {
+  /** The BullMQ job id. */
+  readonly jobId: string;
+  /** The node, when the job names one. */
+  readonly node: string | undefined;
+}
+
+/** A restored envelope: the context to enter and the trace headers to extract. */
+export interface RestoredEnvelope {
+  readonly context: Context;
+  readonly otel: TraceHeaders | undefined;
+}
+
+/** An own data property, never an inherited or computed one. */
+function own(value: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(value, key)?.value;
+}
+
+function shown(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    // not JSON
+  }
+  return typeof value;
+}
+
 /**
- * Runs `fn` inside the envelope's context: the restored context variables (entered with
- * `Context.run`) and, when trace headers came along, the OpenTelemetry context extracted from them.
+ * Checks a job's context envelope and rebuilds its context (worker side). Everything is read as
+ * own properties of plain JSON; the envelope's JSON must be at most `maxBytes` bytes.
  *
- * @throws {WorkerJobError} when the envelope is not one this version understands.
+ * @throws {WorkerJobError} `ERR_JOB_ENVELOPE`, naming the job and the node, when the envelope is
+ * over the cap, of another version, missing or malformed in any part (`vars`, `otel`), or when a
+ * variable's codec cannot decode its value: nothing a retry could change.
  */
-export function runInEnvelope<R>(envelope: ContextEnvelope, fn: () => R): R {
-  if (envelope === null || typeof envelope !== 'object' || envelope.v !== ENVELOPE_VERSION) {
+export function restoreEnvelope(
+  envelope: unknown,
+  source: EnvelopeSource,
+  maxBytes: number,
+): RestoredEnvelope {
+  const fail = (what: string, cause?: unknown): never => {
+    const where =
+      source.node === undefined ? `job ${source.jobId}` : `node '${source.node}' (job ${source.jobId})`;
     throw new WorkerJobError(
       'ERR_JOB_ENVELOPE',
-      `The job's context envelope has version ${JSON.stringify((envelope as { v?: unknown } | null)?.v)}; this worker understands version ${ENVELOPE_VERSION} (coordinator and workers must run compatible @weft/distributed versions).`,
+      `The context envelope of ${where} ${what}.`,
+      cause === undefined ? undefined : { cause },
+    );
+  };
+  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) {
+    fail(`is ${shown(envelope)}, not an object`);
+  }
+  const e = envelope as object;
+  let size: number;
+  try {
+    size = Buffer.byteLength(JSON.stringify(e));
+  } catch (error) {
+    return fail('is not JSON', error);
+  }
+  if (size > maxBytes) {
+    fail(
+      `is ${size} bytes, over this worker's limit of ${maxBytes} (maxEnvelopeBytes, weft-worker --max-envelope-bytes); raise it to match the coordinator's maxContextBytes`,
     );
   }
-  const ctx = deserializeContext(envelope.vars);
-  const headers = envelope.otel;
-  if (headers === undefined) return ctx.run(fn);
-  const parent = propagation.extract(ROOT_CONTEXT, headers as Record<string, string>);
-  return ctx.run(() => otelContext.with(parent, fn));
+  const version = own(e, 'v');
+  if (version !== ENVELOPE_VERSION) {
+    fail(
+      `has version ${shown(version)}; this worker understands version ${ENVELOPE_VERSION} (coordinator and workers must run compatible @weft/distributed versions)`,
+    );
+  }
+  const vars = own(e, 'vars');
+  if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
+    fail(`has no context variables: 'vars' is ${shown(vars)}, not an object`);
+  }
+  let otel: TraceHeaders | undefined;
+  const headers = own(e, 'otel');
+  if (headers !== undefined) {
+    if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
+      fail(`has 'otel' ${shown(headers)}, not an object of trace headers`);
+    }
+    const checked: TraceHeaders = {};
+    for (const key of Object.keys(headers as object)) {
+      const value = own(headers as object, key);
+      if (key !== 'traceparent' && key !== 'tracestate' && key !== 'baggage') {
+        fail(`has an unknown trace header ${shown(key)} in 'otel'`);
+      }
+      if (typeof value !== 'string') fail(`has trace header '${key}' ${shown(value)}, not a string`);
+      checked[key as keyof TraceHeaders] = value as string;
+    }
+    otel = checked;
+  }
+  let context: Context;
+  try {
+    context = deserializeContext(vars as SerializedContext);
+  } catch (error) {
+    return fail(`cannot be restored: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  return { context, otel };
+}
+
+/**
+ * Runs `fn` inside a restored envelope: its context variables (entered with `Context.run`) and,
+ * when trace headers came along, the OpenTelemetry context extracted from them.
+ */
+export function runInRestored<R>(restored: RestoredEnvelope, fn: () => R): R {
+  const { context, otel } = restored;
+  if (otel === undefined) return context.run(fn);
+  const parent = propagation.extract(ROOT_CONTEXT, otel as Record<string, string>);
+  return context.run(() => otelContext.with(parent, fn));
+}
+
+/**
+ * Runs `fn` inside the envelope's context (see {@link restoreEnvelope} and {@link runInRestored}).
+ *
+ * @throws {WorkerJobError} `ERR_JOB_ENVELOPE` when the envelope cannot be restored.
+ */
+export function runInEnvelope<R>(
+  envelope: ContextEnvelope,
+  fn: () => R,
+  source: EnvelopeSource = { jobId: 'unknown', node: undefined },
+  maxBytes = Number.POSITIVE_INFINITY,
+): R {
+  return runInRestored(restoreEnvelope(envelope, source, maxBytes), fn);
 }

@@ -9,7 +9,7 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import type { ContextFilter } from '@weft/contextvars';
 import { decodeThrown, type ThrownValue } from '@weft/executor';
-import { AbstractRunner, type Execution, type Node, type RunSetup } from '@weft/runner';
+import { AbstractRunner, describeError, type Execution, type Node, type RunSetup } from '@weft/runner';
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { buildEnvelope, DEFAULT_MAX_CONTEXT_BYTES } from './context-envelope.js';
@@ -25,6 +25,7 @@ import { JobWaiter } from './job-waiter.js';
 import { type FunctionRef, resolveNodeFunctions, toModuleUrl } from './node-functions.js';
 import { JOB_VERSION, jobIdOf, type NodeJobData, runKeyOf } from './node-job.js';
 import { connectionOptions, describeRedis, type RedisLocation } from './redis-connection.js';
+import { type OutageLogger, RedisOutageWatch, STDERR_LOGGER } from './redis-outage.js';
 import {
   encodeValue,
   jobFiles,
@@ -82,10 +83,17 @@ export interface DistributedRunnerOptions {
   pollIntervalMs?: number;
   /** How long finished jobs stay in Redis (a restarted coordinator re-attaches to them), in seconds. Default 1 day. */
   keepJobsSeconds?: number;
+  /**
+   * Where a Redis outage is reported: one `warn` when Redis stops answering, one `info` when it
+   * answers again (the reconnect errors in between are counted, not printed). Runs wait for Redis
+   * meanwhile and go on when it is back (bound them with `timeoutMs`). Default: stderr.
+   */
+  logger?: OutageLogger;
 }
 
 interface Connected {
   readonly redis: Redis;
+  readonly watch: RedisOutageWatch;
   readonly queue: Queue;
   readonly waiter: JobWaiter;
 }
@@ -148,7 +156,39 @@ async function exists(path: string): Promise<boolean> {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error);
+}
+
+const NO_ERROR_FILE: unique symbol = Symbol('no error file');
+
+/**
+ * The error a worker recorded for a node's job (`<jobId>.error.json`), rebuilt with its name,
+ * message, stack, code, cause and own properties. Whatever the file holds, this never throws: a
+ * record that cannot be rebuilt becomes a {@link RemoteJobError} naming the node and the job.
+ * Resolves to {@link NO_ERROR_FILE} when there is no such file.
+ */
+export async function readNodeError(
+  path: string,
+  node: string,
+  jobId: string,
+): Promise<unknown | typeof NO_ERROR_FILE> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return NO_ERROR_FILE;
+  }
+  try {
+    return decodeThrown(JSON.parse(text) as ThrownValue);
+  } catch (error) {
+    return new RemoteJobError(
+      'ERR_JOB_ERROR_UNREADABLE',
+      `The job of node '${node}' (${jobId}) failed, but the error its worker recorded in ${path} cannot be rebuilt: ${describeError(error)}.`,
+      node,
+      jobId,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -201,6 +241,7 @@ export class DistributedRunner extends AbstractRunner {
   readonly #requireWorkers: boolean;
   readonly #pollMs: number;
   readonly #keepSeconds: number;
+  readonly #logger: OutageLogger;
   #connected: Promise<Connected> | undefined;
 
   constructor(options: DistributedRunnerOptions) {
@@ -245,6 +286,7 @@ export class DistributedRunner extends AbstractRunner {
     this.#requireWorkers = options.requireWorkers !== false;
     this.#pollMs = positiveInteger(options.pollIntervalMs, 'pollIntervalMs') ?? 5000;
     this.#keepSeconds = positiveInteger(options.keepJobsSeconds, 'keepJobsSeconds') ?? 86_400;
+    this.#logger = options.logger ?? STDERR_LOGGER;
   }
 
   /** Closes the Redis connections (waits for nothing remote). Later runs connect again. */
@@ -258,6 +300,7 @@ export class DistributedRunner extends AbstractRunner {
     } catch {
       return;
     }
+    c.watch.close();
     await c.waiter.close();
     await c.queue.close();
     c.redis.disconnect();
@@ -271,18 +314,30 @@ export class DistributedRunner extends AbstractRunner {
   #connect(): Promise<Connected> {
     this.#connected ??= (async () => {
       const { url, ...rest } = this.#connection;
-      const options: RedisOptions = { ...rest, maxRetriesPerRequest: 3, lazyConnect: true };
+      // Commands wait for Redis through an outage (connect() still fails at once when it is not there).
+      const options: RedisOptions = { ...rest, maxRetriesPerRequest: null, lazyConnect: true };
       const redis = url === undefined ? new Redis(options) : new Redis(url, options);
-      // Connection errors surface through the commands that fail (and ioredis reconnects).
-      redis.on('error', () => {});
+      const logger = this.#logger;
+      const watch = new RedisOutageWatch({
+        who: 'DistributedRunner',
+        where: describeRedis(this.#connection),
+        connection: this.#connection,
+        logger,
+        onOtherError: (error) =>
+          logger.warn(`DistributedRunner: Redis client error: ${describeError(error)}`),
+      });
+      redis.on('error', watch.handle);
       let queue: Queue | undefined;
       try {
         await redis.connect();
         queue = new Queue(this.queueName, { connection: redis, prefix: this.prefix });
+        // Without a listener, BullMQ prints every reconnect error with its stack.
+        queue.on('error', watch.handle);
         await queue.waitUntilReady();
-        const waiter = await JobWaiter.open(queue, redis, this.#connection, this.#pollMs);
-        return { redis, queue, waiter };
+        const waiter = await JobWaiter.open(queue, redis, this.#connection, this.#pollMs, watch.handle);
+        return { redis, watch, queue, waiter };
       } catch (error) {
+        watch.close();
         await queue?.close().catch(() => {});
         redis.disconnect();
         throw new DistributedConfigError(
@@ -436,13 +491,8 @@ export class DistributedRunner extends AbstractRunner {
       async function settle(end: Awaited<ReturnType<JobWaiter['wait']>>): Promise<unknown> {
         if (end.state === 'completed') return readResult();
         if (end.state === 'failed') {
-          let thrown: ThrownValue | undefined;
-          try {
-            thrown = JSON.parse(await readFile(files.error, 'utf8')) as ThrownValue;
-          } catch {
-            thrown = undefined;
-          }
-          if (thrown !== undefined) throw decodeThrown(thrown);
+          const recorded = await readNodeError(files.error, node.name, jobId);
+          if (recorded !== NO_ERROR_FILE) throw recorded;
           throw new RemoteJobError(
             'ERR_JOB_FAILED',
             `The job of node '${node.name}' (${jobId}) failed without a node error: ${end.failedReason || 'no reason given'}.`,

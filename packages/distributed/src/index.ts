@@ -7,6 +7,7 @@
 export {
   type ContextEnvelope,
   DEFAULT_MAX_CONTEXT_BYTES,
+  DEFAULT_MAX_ENVELOPE_BYTES,
   ENVELOPE_VERSION,
   type TraceHeaders,
 } from './context-envelope.js';
@@ -27,6 +28,7 @@ export {
 export { type LocalCluster, type LocalClusterOptions, startLocalCluster } from './local-cluster.js';
 export { JOB_VERSION, type NodeJobData } from './node-job.js';
 export type { RedisLocation } from './redis-connection.js';
+export type { OutageLogger } from './redis-outage.js';
 export {
   findRedisServer,
   REDIS_INSTALL_HINT,

@@ -35,8 +35,6 @@ export class JobWaiter {
     this.#events = events;
     events.on('completed', ({ jobId }) => this.#settle(jobId, { state: 'completed' }));
     events.on('failed', ({ jobId, failedReason }) => this.#settle(jobId, { state: 'failed', failedReason }));
-    // A reconnect is handled inside QueueEvents; errors are surfaced through the poll.
-    events.on('error', () => {});
     this.#timer = setInterval(() => void this.#poll(), pollMs);
     this.#timer.unref();
   }
@@ -47,6 +45,7 @@ export class JobWaiter {
     redis: Redis,
     connection: RedisOptions,
     pollMs: number,
+    onError: (error: unknown) => void,
   ): Promise<JobWaiter> {
     const last = (await redis.xrevrange(queue.keys.events as string, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
     const events = new QueueEvents(queue.name, {
@@ -54,6 +53,8 @@ export class JobWaiter {
       prefix: queue.opts.prefix,
       lastEventId: last,
     });
+    // A reconnect is handled inside QueueEvents; its errors go to the runner's outage watch.
+    events.on('error', onError);
     await events.waitUntilReady();
     return new JobWaiter(queue, events, pollMs);
   }

@@ -32,6 +32,7 @@ export interface LocalClusterOptions {
     | 'lockDurationMs'
     | 'stalledIntervalMs'
     | 'maxStalledCount'
+    | 'maxEnvelopeBytes'
     | 'imports'
     | 'env'
     | 'stdio'

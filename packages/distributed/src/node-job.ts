@@ -52,29 +52,54 @@ export function jobIdOf(runKey: string, node: string): string {
   return `${runKey}__${node}`;
 }
 
-function fail(jobId: string, what: string): never {
+function fail(jobId: string, what: string, node?: string): never {
   throw new WorkerJobError(
     'ERR_JOB_PAYLOAD',
-    `Job ${jobId} is not a Weft node job this worker understands: ${what}.`,
+    `Job ${jobId}${node === undefined ? '' : ` (node '${node}')`} is not a Weft node job this worker understands: ${what}.`,
   );
 }
 
+/** An own data property, never an inherited or computed one. */
+function own(value: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(value, key)?.value;
+}
+
 /**
- * Validates a job's data on the worker.
+ * Validates a job's data on the worker. Only own properties of the data are read, so names such as
+ * `constructor` or `__proto__` in it are data, never a lookup on a prototype chain.
  *
- * @throws {WorkerJobError} naming the job and the field at fault.
+ * @throws {WorkerJobError} naming the job (and the node, when the data names one) and the field at
+ * fault.
  */
 export function parseNodeJob(jobId: string, data: unknown): NodeJobData {
-  if (data === null || typeof data !== 'object') fail(jobId, 'its data is not an object');
-  const d = data as Record<string, unknown>;
-  if (d.v !== JOB_VERSION) {
-    fail(jobId, `payload version ${JSON.stringify(d.v)}, this worker understands ${JOB_VERSION}`);
-  }
-  for (const key of ['runId', 'node', 'module', 'export'] as const) {
-    if (typeof d[key] !== 'string' || d[key] === '') fail(jobId, `'${key}' is not a non-empty string`);
-  }
-  if (typeof d.streaming !== 'boolean') fail(jobId, "'streaming' is not a boolean");
-  if (d.ctx === null || typeof d.ctx !== 'object') fail(jobId, "'ctx' is not an object");
   if (!SAFE.test(jobId) || jobId === '.' || jobId === '..') fail(jobId, 'its id is not a safe path segment');
-  return d as unknown as NodeJobData;
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    fail(jobId, 'its data is not an object');
+  const d = data as object;
+  const named = own(d, 'node');
+  const node = typeof named === 'string' && named !== '' ? named : undefined;
+  const version = own(d, 'v');
+  if (version !== JOB_VERSION) {
+    fail(
+      jobId,
+      `payload version ${JSON.stringify(version) ?? typeof version}, this worker understands ${JOB_VERSION}`,
+      node,
+    );
+  }
+  const strings: Record<'runId' | 'node' | 'module' | 'export', string> = {
+    runId: '',
+    node: '',
+    module: '',
+    export: '',
+  };
+  for (const key of ['runId', 'node', 'module', 'export'] as const) {
+    const value = own(d, key);
+    if (typeof value !== 'string' || value === '') fail(jobId, `'${key}' is not a non-empty string`, node);
+    strings[key] = value as string;
+  }
+  const streaming = own(d, 'streaming');
+  if (typeof streaming !== 'boolean') fail(jobId, "'streaming' is not a boolean", node);
+  const ctx = own(d, 'ctx');
+  if (ctx === null || typeof ctx !== 'object') fail(jobId, "'ctx' is not an object", node);
+  return { v: JOB_VERSION, ...strings, streaming: streaming as boolean, ctx: ctx as ContextEnvelope };
 }

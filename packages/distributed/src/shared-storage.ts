@@ -9,11 +9,11 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { readFile, rm, unlink } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
+import { writeFileAtomic } from '@weft/runner';
 import { DistributedConfigError } from './errors.js';
 
 /** A job id or run key usable as one path segment. */
@@ -72,32 +72,15 @@ export function runDir(root: string, runKey: string): string {
   return join(root, 'runs', runKey);
 }
 
-/** Unique to this process (pid and a random part: pids repeat across machines sharing storage). */
-const TMP_TAG = `${process.pid}-${randomBytes(4).toString('hex')}`;
-let tmpCounter = 0;
-
 /**
  * Writes `data` to `filepath` atomically: a temporary file in the same folder, then renamed over
  * the target, so a reader never sees half a file and a writer that dies leaves the old one (or
- * none). Creates the folder when it is missing. No fsync: these files matter while the processes
- * that use them run (and a network file system flushes on close).
+ * none); the temporary files of writers that died are removed by later writes into the folder
+ * (`writeFileAtomic` of @weft/runner). Creates the folder when it is missing. No fsync: these
+ * files matter while the processes that use them run (and a network file system flushes on close).
  */
 export async function writeAtomic(filepath: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(filepath);
-  const tmp = join(dir, `.${basename(filepath)}.${TMP_TAG}.${tmpCounter++}.tmp`);
-  try {
-    await writeFile(tmp, data, { flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(dir, { recursive: true });
-    await writeFile(tmp, data, { flag: 'wx' });
-  }
-  try {
-    await rename(tmp, filepath);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(filepath, data, { sync: false });
 }
 
 /**

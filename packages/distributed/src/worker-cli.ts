@@ -31,6 +31,7 @@ Runs the node jobs of a Weft DistributedRunner.
   --lock-duration <ms>       job lock; a dead worker's job is retaken after it (default 30000)
   --stalled-interval <ms>    how often to look for jobs of dead workers (default 30000)
   --max-stalled-count <n>    recoveries of one job before it fails (default 1)
+  --max-envelope-bytes <n>   largest context envelope a job may carry (default 65536)
   --import <file|pkg>        module to import first, e.g. OpenTelemetry set-up (repeatable)
   --name <name>              worker name (default host:pid)
   -h, --help                 show this help
@@ -66,6 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
         'lock-duration': { type: 'string' },
         'stalled-interval': { type: 'string' },
         'max-stalled-count': { type: 'string' },
+        'max-envelope-bytes': { type: 'string' },
         import: { type: 'string', multiple: true },
         name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -94,6 +96,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const lockDurationMs = int(values['lock-duration'] as string | undefined, '--lock-duration');
     const stalledIntervalMs = int(values['stalled-interval'] as string | undefined, '--stalled-interval');
     const maxStalledCount = int(values['max-stalled-count'] as string | undefined, '--max-stalled-count');
+    const maxEnvelopeBytes = int(values['max-envelope-bytes'] as string | undefined, '--max-envelope-bytes');
     options = {
       redis: /^rediss?:\/\//.test(redis) ? redis : resolve(redis),
       storage: resolve(storage),
@@ -105,6 +108,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
       ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
       ...(maxStalledCount === undefined ? {} : { maxStalledCount }),
+      ...(maxEnvelopeBytes === undefined ? {} : { maxEnvelopeBytes }),
     };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

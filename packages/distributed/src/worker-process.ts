@@ -22,6 +22,8 @@ export interface SpawnWorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   maxStalledCount?: number;
+  /** Largest context envelope a job may carry (`--max-envelope-bytes`). */
+  maxEnvelopeBytes?: number;
   /** Modules the worker imports first (`--import`), e.g. OpenTelemetry set-up. */
   imports?: readonly string[];
   /** Worker name. */
@@ -94,6 +96,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<WorkerPr
     ['--lock-duration', options.lockDurationMs],
     ['--stalled-interval', options.stalledIntervalMs],
     ['--max-stalled-count', options.maxStalledCount],
+    ['--max-envelope-bytes', options.maxEnvelopeBytes],
     ['--name', options.name],
   ];
   for (const [flag, value] of flags) if (value !== undefined) cliArgs.push(flag, String(value));

@@ -9,11 +9,12 @@
 import { hostname } from 'node:os';
 import { encodeThrown } from '@weft/executor';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { runInEnvelope } from './context-envelope.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES, restoreEnvelope, runInRestored } from './context-envelope.js';
 import { DistributedConfigError, DistributedError, NodeDataTransferError, WorkerJobError } from './errors.js';
 import { importModule, toModuleUrl } from './node-functions.js';
 import { parseNodeJob } from './node-job.js';
 import { connectionOptions, describeRedis, type RedisLocation } from './redis-connection.js';
+import { type OutageLogger, RedisOutageWatch, STDERR_LOGGER } from './redis-outage.js';
 import {
   encodeValue,
   type JobFiles,
@@ -53,8 +54,22 @@ export interface StartWorkerOptions {
   maxStalledCount?: number;
   /** Name of this worker (stored on the jobs it processes). Default `<host>:<pid>`. */
   name?: string;
-  /** Called with errors of the worker itself (lost connections and the like). Default: printed to stderr. */
+  /**
+   * Largest context envelope (the JSON of a job's `ctx`) this worker accepts, in bytes; a larger
+   * one fails its job at once, unretried. Default 64 KiB (the coordinator's default job cap): raise
+   * it with the coordinator's `maxContextBytes`/`maxJobBytes`.
+   */
+  maxEnvelopeBytes?: number;
+  /**
+   * Called with errors of the worker itself that are not about the Redis connection. Default:
+   * printed to stderr.
+   */
   onError?: (error: Error) => void;
+  /**
+   * Where a Redis outage is reported: one `warn` when Redis stops answering, one `info` when it is
+   * back (the connection errors in between are counted, not printed). Default: stderr.
+   */
+  logger?: OutageLogger;
 }
 
 /** A running worker. */
@@ -138,6 +153,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const onError =
     options.onError ?? ((error: Error) => process.stderr.write(`weft-worker ${name}: ${error.message}\n`));
+  const maxEnvelopeBytes = positive(options.maxEnvelopeBytes, 'maxEnvelopeBytes', DEFAULT_MAX_ENVELOPE_BYTES);
+  const watch = new RedisOutageWatch({
+    who: `weft-worker ${name}`,
+    where: describeRedis(connection),
+    connection,
+    logger: options.logger ?? STDERR_LOGGER,
+    onOtherError: onError,
+  });
 
   const lookup = (jobId: string, node: string, moduleUrl: string, exportName: string) => {
     const namespace = served.get(moduleUrl);
@@ -147,7 +170,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         `Worker ${name} cannot run node '${node}' (job ${jobId}): it serves ${[...served.keys()].join(', ')}, not ${moduleUrl}. Start workers with --module for every module the runner is given, at the same path on every machine.`,
       );
     }
-    const fn = namespace[exportName];
+    // Own exports only: a name from the job is never looked up on a prototype chain.
+    const fn = Object.hasOwn(namespace, exportName) ? namespace[exportName] : undefined;
     if (typeof fn !== 'function') {
       throw new WorkerJobError(
         'ERR_EXPORT_MISSING',
@@ -168,7 +192,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
       if (job.attemptsMade > 0) await removeFile(jf.error);
       const data = parseNodeJob(jobId, job.data);
       const fn = lookup(jobId, data.node, data.module, data.export);
-      const resultBytes = await runInEnvelope(data.ctx, async () => {
+      // Before anything of the node runs; a malformed envelope fails the job for good.
+      const restored = restoreEnvelope(data.ctx, { jobId, node: data.node }, maxEnvelopeBytes);
+      const resultBytes = await runInRestored(restored, async () => {
         let args: unknown;
         try {
           args = await readValue(jf.args);
@@ -231,11 +257,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
     maxStalledCount: positive(options.maxStalledCount, 'maxStalledCount', 1),
     autorun: false,
   });
-  worker.on('error', (error) => onError(error));
+  worker.on('error', watch.handle);
   try {
     await worker.waitUntilReady();
   } catch (error) {
     await worker.close(true).catch(() => {});
+    watch.close();
     throw new DistributedConfigError(
       'ERR_REDIS_CONNECT',
       `startWorker cannot reach Redis at ${describeRedis(connection)}: ${messageOf(error)}`,
@@ -245,7 +272,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
   worker.run().catch((error: unknown) => onError(error instanceof Error ? error : new Error(String(error))));
   let closing: Promise<void> | undefined;
   const close = (closeOptions: { force?: boolean } = {}) => {
-    closing ??= worker.close(closeOptions.force === true);
+    closing ??= worker.close(closeOptions.force === true).finally(() => watch.close());
     return closing;
   };
   return { name, worker, close, [Symbol.asyncDispose]: () => close() };

@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ContextVar, copyContext } from '@weft/contextvars';
 import { DataCatalog, node, pipeline } from '@weft/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEnvelope, runInEnvelope } from '../src/context-envelope.js';
+import { placeDatasetsBetweenNodes } from '../src/datasets-between-nodes.js';
 import {
   ContextEnvelopeError,
   DistributedConfigError,
@@ -18,6 +19,7 @@ import {
   workerCommand,
 } from '../src/index.js';
 import { jobIdOf, parseNodeJob, runKeyOf } from '../src/node-job.js';
+import { runDatasetsDir } from '../src/shared-storage.js';
 import { mix } from './fixtures/nodes.js';
 import { NODES_MODULE } from './support/cluster.js';
 
@@ -100,10 +102,41 @@ describe('job ids and payloads', () => {
       streaming: false,
       ctx: {},
     };
-    expect(parseNodeJob('r__n', good)).toBe(good);
+    expect(parseNodeJob('r__n', good)).toEqual(good);
     expect(() => parseNodeJob('r__n', { ...good, v: 9 })).toThrow(/Job r__n .*payload version 9/);
     expect(() => parseNodeJob('r__n', { ...good, export: 3 })).toThrow(/'export' is not a non-empty string/);
     expect(() => parseNodeJob('../x', good)).toThrow(/not a safe path segment/);
+  });
+});
+
+describe('datasets the runner keeps between nodes', () => {
+  it('stay inside the run folder whatever their names', () => {
+    const names = [
+      '../../escaped',
+      '..',
+      '.',
+      'a/b',
+      'a\\b',
+      '%2e%2e%2fx',
+      '/etc/passwd',
+      'nul\u0000x',
+      '__proto__',
+    ];
+    const nodes = names.flatMap((name, i) => [
+      node(mix, ['params:a', 'x'], name, { name: `write${i}` }),
+      node(mix, ['params:a', name], `out${i}`, { name: `read${i}` }),
+    ]);
+    const catalog = new DataCatalog({ 'params:a': 1, x: 1 });
+    const storage = '/srv/shared/weft';
+    const registered = placeDatasetsBetweenNodes(pipeline(nodes), catalog, storage, 'run1');
+    expect(registered.sort()).toEqual([...names].sort());
+    const folder = runDatasetsDir(storage, 'run1');
+    for (const name of names) {
+      const path = (catalog.get(name) as StorageDataset).filepath;
+      expect(dirname(path)).toBe(folder);
+      const rel = relative(folder, path);
+      expect(rel === '..' || rel.includes('/') || rel.includes('\\')).toBe(false);
+    }
   });
 });
 

@@ -1,0 +1,194 @@
+/**
+ * What a worker cannot run can never get better by retrying: a job whose context envelope is
+ * missing its variables, has another version, fails a codec's decode, carries trace headers that
+ * are not strings or is over the worker's cap fails at once (BullMQ's UnrecoverableError), naming
+ * the job and the node, whatever its retry policy. And whatever a node throws (an error named
+ * `toString`, `__proto__` among its properties) fails only that node, through DistributedRunner.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataCatalog, NodeFailedError, node, pipeline } from '@weft/runner';
+import { Queue, QueueEvents } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DistributedRunner,
+  type RedisServer,
+  StorageDataset,
+  startRedisServer,
+  startWorker,
+  type WeftWorker,
+} from '../src/index.js';
+import { encodeValue, jobFiles, writeAtomic } from '../src/shared-storage.js';
+import { mix, throwsNamed, throwsWithProps } from './fixtures/nodes.js';
+import { NODES_MODULE, SLOW, skipWithoutRedis } from './support/cluster.js';
+
+const origin = { runId: 'r', node: 'n', host: 'h', pid: 1 };
+const emptyVars = { v: 1, vars: {} };
+
+describe.skipIf(skipWithoutRedis)('jobs a worker cannot run', { timeout: SLOW }, () => {
+  let redis: RedisServer;
+  let storage: string;
+  let worker: WeftWorker;
+  let queue: Queue;
+  let events: QueueEvents;
+  const workerErrors: Error[] = [];
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    storage = await mkdtemp(join(tmpdir(), 'weft-malformed-'));
+    worker = await startWorker({
+      redis: redis.socket,
+      storage,
+      modules: NODES_MODULE,
+      prefix: 'bad',
+      maxEnvelopeBytes: 8192,
+      onError: (e) => void workerErrors.push(e),
+    });
+    queue = new Queue('weft-nodes', { connection: { path: redis.socket }, prefix: 'bad' });
+    events = new QueueEvents('weft-nodes', { connection: { path: redis.socket }, prefix: 'bad' });
+    await events.waitUntilReady();
+  }, SLOW);
+  afterAll(async () => {
+    await worker?.close();
+    await events?.close();
+    await queue?.close();
+    await redis?.close();
+    await rm(storage, { recursive: true, force: true });
+  }, SLOW);
+
+  const cases: [string, unknown, RegExp][] = [
+    ['missing vars', { v: 1, origin }, /has no context variables: 'vars' is undefined, not an object/],
+    ['vars not an object', { v: 1, vars: 'x', origin }, /'vars' is "x", not an object/],
+    [
+      'another version',
+      { v: 2, vars: emptyVars, origin },
+      /has version 2; this worker understands version 1/,
+    ],
+    [
+      'a codec that cannot decode',
+      { v: 1, vars: { v: 1, vars: { 'dist.date': 42 } }, origin },
+      /cannot be restored: cannot decode the value of context variable 'dist\.date': not an ISO date: 42/,
+    ],
+    [
+      'serialized vars of another version',
+      { v: 1, vars: { v: 7, vars: {} }, origin },
+      /cannot be restored: .*version 7/,
+    ],
+    [
+      'a trace header that is not a string',
+      { v: 1, vars: emptyVars, otel: { baggage: 5 }, origin },
+      /trace header 'baggage' 5, not a string/,
+    ],
+    [
+      'an unknown trace header',
+      { v: 1, vars: emptyVars, otel: { __proto__x: 'a' }, origin },
+      /unknown trace header "__proto__x"/,
+    ],
+    [
+      'an envelope over the cap',
+      { v: 1, vars: { v: 1, vars: { 'dist.user': 'x'.repeat(10_000) } }, origin },
+      /is \d+ bytes, over this worker's limit of 8192 \(maxEnvelopeBytes/,
+    ],
+    ['not an object', 'ctx', /'ctx' is not an object/],
+  ];
+
+  it.each(cases)(
+    'fails a job whose envelope has %s at once, naming the job and the node',
+    async (_label, ctx, reason) => {
+      const jobId = `r__case${cases.findIndex((c) => c[1] === ctx)}`;
+      await writeAtomic(jobFiles(storage, jobId).args, encodeValue([1, 2]));
+      const data = {
+        v: 1,
+        runId: 'r',
+        node: 'victim',
+        module: NODES_MODULE,
+        export: 'mix',
+        streaming: false,
+        ctx,
+      };
+      const job = await queue.add('victim', data, {
+        jobId,
+        attempts: 4,
+        backoff: { type: 'fixed', delay: 50 },
+      });
+      await job.waitUntilFinished(events).catch(() => {});
+      const done = await queue.getJob(jobId);
+      expect(await done?.getState()).toBe('failed');
+      expect(done?.attemptsMade).toBe(1);
+      expect(done?.failedReason).toMatch(reason);
+      expect(done?.failedReason).toMatch(/node 'victim' \(job r__case\d+\)|Job r__case\d+ \(node 'victim'\)/);
+      expect(workerErrors).toEqual([]);
+    },
+  );
+
+  it('still retries what the node itself throws (the control case)', async () => {
+    const jobId = 'r__flaky_control';
+    await writeAtomic(jobFiles(storage, jobId).args, encodeValue([['thrown']]));
+    const data = {
+      v: 1,
+      runId: 'r',
+      node: 'control',
+      module: NODES_MODULE,
+      export: 'throwsNamed',
+      streaming: false,
+      ctx: { v: 1, vars: emptyVars, origin },
+    };
+    const job = await queue.add('control', data, {
+      jobId,
+      attempts: 3,
+      backoff: { type: 'fixed', delay: 20 },
+    });
+    await job.waitUntilFinished(events).catch(() => {});
+    expect((await queue.getJob(jobId))?.attemptsMade).toBe(3);
+  });
+
+  describe('errors thrown by nodes, through DistributedRunner', () => {
+    let runner: DistributedRunner;
+    beforeAll(() => {
+      runner = new DistributedRunner({ module: NODES_MODULE, redis: redis.socket, storage, prefix: 'bad' });
+    });
+    afterAll(() => runner?.close());
+
+    it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'])(
+      'fail only the node that threw an error named %s, with its name and message; saved outputs stay and the runner goes on',
+      async (name) => {
+        const kept = join(storage, `kept-${name}.v8`);
+        const p = pipeline([
+          node(throwsNamed, 'name', 'never', { name: 'thrower' }),
+          node(mix, ['params:a', 'x'], 'kept', { name: 'fine' }),
+        ]);
+        const catalog = new DataCatalog({
+          name,
+          'params:a': 1,
+          x: 2,
+          kept: new StorageDataset({ filepath: kept }),
+        });
+        const error = (await runner.run(p, catalog).catch((e: unknown) => e)) as NodeFailedError;
+        expect(error).toBeInstanceOf(NodeFailedError);
+        expect(error.node).toBe('thrower');
+        expect(error.cause).toBeInstanceOf(Error);
+        expect((error.cause as Error).name).toBe(name);
+        expect((error.cause as Error).message).toBe(`thrown with name ${name}`);
+        expect(await new StorageDataset({ filepath: kept }).load()).toBe(mix(1, 2));
+        const again = pipeline([node(mix, ['params:a', 'x'], 'y', { name: 'after' })]);
+        expect(await runner.run(again, new DataCatalog({ 'params:a': 1, x: 3 }))).toEqual({ y: mix(1, 3) });
+      },
+    );
+
+    it('keep the prototype of an error whose properties include __proto__ and constructor', async () => {
+      const p = pipeline([node(throwsWithProps, 'props', 'never', { name: 'props' })]);
+      const props = [
+        ['__proto__', { polluted: true }],
+        ['constructor', 'x'],
+        ['code', 'E_HOSTILE'],
+      ];
+      const error = (await runner
+        .run(p, new DataCatalog({ props }))
+        .catch((e: unknown) => e)) as NodeFailedError;
+      expect(error.node).toBe('props');
+      expect(Object.getPrototypeOf(error.cause)).toBe(Error.prototype);
+      expect((error.cause as { code?: unknown }).code).toBe('E_HOSTILE');
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    });
+  });
+});
