@@ -10,11 +10,13 @@ import {
   describeErrorWithName,
   NodeFailedError,
   node,
+  ParallelRunner,
   pipeline,
   SequentialRunner,
 } from '../src/index.js';
-import { identity, throwsBareObject, throwsNamed } from './fixtures/nodes.js';
-import { closeRunners, RUNNERS } from './support/runners.js';
+import { identity, throwsBareObject, throwsNamed, throwsWithProps } from './fixtures/nodes.js';
+import { LoggingDataset } from './support/logging-dataset.js';
+import { closeRunners, fixturesModule, RUNNERS } from './support/runners.js';
 
 afterAll(closeRunners);
 
@@ -75,15 +77,40 @@ describe.each(RUNNERS)('$name: hostile values', (kind) => {
     expect(err.message).toMatch(/^Node 'bare' failed: /);
   });
 
-  it('keeps the name and message of an error named like an Object.prototype member, on the in-thread runners', async () => {
-    if (kind.name === 'ParallelRunner') return; // crosses a thread: see hostile-errors.test.ts
+  it('keeps the name and message of an error named like an Object.prototype member, failing only that node', async () => {
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
-      const p = pipeline([node(throwsNamed, 'n', 'y', { name: 'named' })]);
-      const err = await failure(kind.make().run(p, new DataCatalog({ n: name })));
+      const log: string[] = [];
+      const p = pipeline([
+        node(throwsNamed, 'n', 'y', { name: 'named' }),
+        node(identity, 'x', 'kept', { name: 'fine' }),
+      ]);
+      const catalog = new DataCatalog({
+        n: name,
+        x: 1,
+        kept: new LoggingDataset(log, 'kept', undefined, true),
+      });
+      const err = await failure(kind.make().run(p, catalog));
       expect(err.node).toBe('named');
+      expect(err.cause).toBeInstanceOf(Error);
       expect((err.cause as Error).name).toBe(name);
       expect((err.cause as Error).message).toBe(`thrown with name ${name}`);
+      expect(err.message.startsWith(`Node 'named' failed: thrown with name ${name}\n`)).toBe(true);
+      expect(log).toContain('save kept');
     }
+  });
+
+  it('keeps the prototype of an error whose own properties include __proto__ and constructor', async () => {
+    const props = [
+      ['__proto__', { polluted: true }],
+      ['constructor', 'x'],
+      ['code', 'E_HOSTILE'],
+    ];
+    const p = pipeline([node(throwsWithProps, 'props', 'y', { name: 'props' })]);
+    const err = await failure(kind.make().run(p, new DataCatalog({ props })));
+    expect(err.node).toBe('props');
+    expect(Object.getPrototypeOf(err.cause)).toBe(Error.prototype);
+    expect((err.cause as { code?: unknown }).code).toBe('E_HOSTILE');
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
   it('returns outputs named like Object.prototype members as ordinary own outputs', async () => {
@@ -98,6 +125,27 @@ describe.each(RUNNERS)('$name: hostile values', (kind) => {
     expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe(1);
     expect(out.constructor).toBe(2);
     expect(out.toString).toEqual({ nested: true });
+  });
+});
+
+describe('ParallelRunner: a worker error named like an Object.prototype member', () => {
+  it('frees its worker: later runs on a one-worker pool go on, and close() resolves', async () => {
+    const runner = new ParallelRunner({ module: fixturesModule, maxWorkers: 1 });
+    try {
+      for (const name of ['toString', '__proto__', 'constructor']) {
+        const err = await failure(
+          runner.run(
+            pipeline([node(throwsNamed, 'n', 'y', { name: 'named' })]),
+            new DataCatalog({ n: name }),
+          ),
+        );
+        expect((err.cause as Error).name).toBe(name);
+        const ok = pipeline([node(identity, 'x', 'y', { name: 'next' })]);
+        expect(await runner.run(ok, new DataCatalog({ x: name }))).toEqual({ y: name });
+      }
+    } finally {
+      await runner.close();
+    }
   });
 });
 
