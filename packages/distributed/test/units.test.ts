@@ -209,7 +209,8 @@ describe('configuration errors', () => {
   });
 });
 
-describe('weft-worker command line', () => {
+// Each test starts a process from the TypeScript sources: seconds on a loaded machine.
+describe('weft-worker command line', { timeout: 60_000 }, () => {
   const { execPath, args } = workerCommand();
   it('prints its usage with --help', () => {
     const r = spawnSync(execPath, [...args, '--help'], { encoding: 'utf8' });

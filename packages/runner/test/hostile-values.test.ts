@@ -64,7 +64,8 @@ describe('describeError', () => {
   });
 });
 
-describe.each(RUNNERS)('$name: hostile values', (kind) => {
+// Worker threads start cold here: seconds on a loaded machine.
+describe.each(RUNNERS)('$name: hostile values', { timeout: 30_000 }, (kind) => {
   it('fails a node that throws an object without a prototype with NodeFailedError naming it', async () => {
     const p = pipeline([
       node(throwsBareObject, 'x', 'y', { name: 'bare' }),
@@ -128,7 +129,7 @@ describe.each(RUNNERS)('$name: hostile values', (kind) => {
   });
 });
 
-describe('ParallelRunner: a worker error named like an Object.prototype member', () => {
+describe('ParallelRunner: a worker error named like an Object.prototype member', { timeout: 30_000 }, () => {
   it('frees its worker: later runs on a one-worker pool go on, and close() resolves', async () => {
     const runner = new ParallelRunner({ module: fixturesModule, maxWorkers: 1 });
     try {
