@@ -4,7 +4,7 @@
  * and nested async callbacks included; failure states).
  */
 import { DataCatalog, ParallelRunner, SequentialRunner, ThreadRunner } from '@weft/runner';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   captureApiProblems,
   getDefaultSinks,
@@ -19,6 +19,9 @@ import {
 } from '../src/index.js';
 import { freePort } from '../src/testing.js';
 import { failingPipeline, happyPipeline } from './fixtures/pipeline-nodes.js';
+
+// worker threads and a real server on a shared, loaded machine: bound each test generously
+vi.setConfig({ testTimeout: 60_000 });
 
 const parallel = new ParallelRunner({
   module: new URL('./fixtures/pipeline-nodes.ts', import.meta.url),

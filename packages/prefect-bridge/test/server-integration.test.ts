@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serializeContext } from '@weft/contextvars';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   API_ERROR_HEADER,
   captureApiProblems,
@@ -28,6 +28,9 @@ import {
 } from '../src/index.js';
 import { freePort, PREFECT_VERSION } from './support/prefect-server.js';
 import { runTsWorker } from './support/ts-worker.js';
+
+// worker threads and a real server on a shared, loaded machine: bound each test generously
+vi.setConfig({ testTimeout: 60_000 });
 
 const apiUrl = inject('prefectApiUrl');
 const workerFixture = new URL('./fixtures/log-worker.ts', import.meta.url);
