@@ -14,6 +14,7 @@ import {
   flowRunLogger,
   flowRunVar,
   formatConsoleRecord,
+  generateRunName,
   type LogRecord,
   type LogSink,
   PrefectApiSink,
@@ -39,7 +40,6 @@ import { createCatalog, createPipeline, describeDatasets, PIPELINE_NAME } from '
 import { createProgress, type Progress } from './progress.js';
 import { ensureRawData } from './raw-data.js';
 import { REMOTE_LOGS_ENV, remoteLogReader } from './remote-logs.js';
-import { generateRunName } from './run-names.js';
 import type { LogLine, NodeRunRecord, RunRecord } from './run-record.js';
 import { formatDuration, renderRunReport } from './run-report.js';
 import { DEFAULT_CV_EXECUTOR, DEFAULT_MODEL_OPTIONS } from './spaceflights.js';

@@ -108,6 +108,7 @@ export {
   type TaskRunRef,
   taskRunLogger,
 } from './run-logger.js';
+export { generateRunName } from './run-names.js';
 export {
   ApiRunTracker,
   type FlowRunStart,

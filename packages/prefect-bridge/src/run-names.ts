@@ -1,6 +1,7 @@
 /**
- * Flow run names in Prefect's style (`adjective-animal`, like `crimson-falcon`), so runs are easy
- * to tell apart in the console, the report and the Prefect UI.
+ * Flow run names in Prefect's style (`adjective-animal`, like `crimson-falcon`): Prefect names a
+ * flow run that way when it is not given a name, so runs are easy to tell apart in the console,
+ * a report and the Prefect UI.
  *
  * @module
  */
@@ -63,7 +64,14 @@ const ANIMALS = [
   'zebra',
 ] as const;
 
-/** A random `adjective-animal` name. */
+/**
+ * A random `adjective-animal` name for a flow run, like the names Prefect generates.
+ *
+ * @example
+ * ```ts
+ * prefectHooks({ flowRunName: () => generateRunName() }); // 'crimson-falcon', 'polar-otter', …
+ * ```
+ */
 export function generateRunName(): string {
   return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}-${ANIMALS[randomInt(ANIMALS.length)]}`;
 }
