@@ -25,6 +25,8 @@ import {
   DatasetConfigError,
   DatasetError,
   DatasetNotFoundError,
+  VersionAlreadyExistsError,
+  VersionNotFoundError,
 } from './errors.js';
 import { AbstractFileDataset } from './file-datasets.js';
 import { MemoryDataset } from './memory-dataset.js';
@@ -570,9 +572,21 @@ function notFound(name: string): DatasetNotFoundError {
   return new DatasetNotFoundError('ERR_DATASET_NOT_FOUND', `Dataset '${name}' not found in the catalog`);
 }
 
+/** Dataset errors whose constructor is `(code, message, options)`: the prefixed copy keeps the class. */
+const SAME_SIGNATURE: ReadonlySet<unknown> = new Set([
+  DatasetError,
+  DatasetNotFoundError,
+  DatasetAlreadyExistsError,
+  VersionNotFoundError,
+  VersionAlreadyExistsError,
+]);
+
 function withName(name: string, error: unknown): unknown {
   if (error instanceof DatasetError && !error.message.startsWith(`${name}: `)) {
-    return new DatasetError(error.code, `${name}: ${error.message}`, { cause: error });
+    const Class = (
+      SAME_SIGNATURE.has(error.constructor) ? error.constructor : DatasetError
+    ) as typeof DatasetError;
+    return new Class(error.code, `${name}: ${error.message}`, { cause: error });
   }
   return error;
 }

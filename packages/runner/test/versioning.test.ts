@@ -122,6 +122,10 @@ describe('versioned datasets in a catalog and a run', () => {
     expect(await readFile(join(dir, 'in.csv'), 'utf8')).toBe('n\n1\n2\n');
     const pinned = DataCatalog.fromConfig(config, { loadVersions: { doubled: '2026-01-01T00.00.00.000Z' } });
     expect(await pinned.load('doubled')).toEqual([{ n: '2' }, { n: '4' }]);
+    const missing = DataCatalog.fromConfig(config, { loadVersions: { doubled: '2020-01-01T00.00.00.000Z' } });
+    const error = await missing.load('doubled').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VersionNotFoundError);
+    expect((error as Error).message).toMatch(/^doubled: Did not find version '2020-01-01T00\.00\.00\.000Z'/);
     expect(await DataCatalog.fromConfig(config).load('copy')).toEqual([{ n: '2' }, { n: '4' }]);
   });
 
