@@ -4,7 +4,7 @@ import type { Reporter, TestModule } from 'vitest/node';
 /** Workspace packages resolve to their TypeScript sources through this export condition. */
 const sourceCondition = '@weft/source';
 
-const packages = ['contextvars', 'executor', 'runner', 'prefect-bridge', 'distributed'];
+const packages = ['contextvars', 'executor', 'runner', 'prefect-bridge', 'distributed', 'cli'];
 
 /** Ends the run with one plain `N passed, N failed, N skipped` line, which CI logs are read for. */
 const summaryLine: Reporter = {
@@ -54,8 +54,12 @@ export default defineConfig({
           name,
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
-          // prefect-bridge: starts one real Prefect server (pip-installed into .cache/) for its tests
-          ...(name === 'prefect-bridge' ? { globalSetup: ['test/support/global-setup.ts'] } : {}),
+          // prefect-bridge: starts one real Prefect server (pip-installed into .cache/) for its tests;
+          // cli: builds the weft bin its end-to-end tests run (tsc -b, a no-op when up to date)
+          ...(name === 'prefect-bridge' || name === 'cli'
+            ? { globalSetup: ['test/support/global-setup.ts'] }
+            : {}),
+          ...(name === 'cli' ? { testTimeout: 120_000, hookTimeout: 120_000 } : {}),
           // contextvars: the memory soak tests measure the heap after a full GC
           ...(name === 'contextvars' ? { execArgv: [...nodeFlags, '--expose-gc'] } : {}),
         },
