@@ -29,6 +29,7 @@ import { unknownParamKeys } from './option-values.js';
 import { type PrefectRequest, type PrefectSession, startPrefect } from './prefect-reporting.js';
 import { buildCatalog, checkLoadVersions } from './project-catalog.js';
 import {
+  findModule,
   listNodeModules,
   loadPipelineRegistry,
   loadSettings,
@@ -36,6 +37,7 @@ import {
 } from './project-modules.js';
 import type { DatasetRecord, NodeRecord, RunEvent, RunEventListener, RunRecord } from './run-events.js';
 import { createProjectRunner, type RunnerKind } from './runner-factory.js';
+import { registerTypeScript } from './typescript-loader.js';
 
 /** Options of {@link runProject}: `weft run`'s flags, as values. */
 export interface RunProjectOptions {
@@ -82,6 +84,11 @@ export interface RunProjectOptions {
   readonly signal?: AbortSignal;
   /** The flow run name (Prefect); default a generated `adjective-animal` name. */
   readonly flowRunName?: string;
+  /**
+   * Register tsx in this thread before importing a TypeScript project (as the `weft` command
+   * does). Default true; false when the process already loads TypeScript its own way.
+   */
+  readonly typescript?: boolean;
 }
 
 /** What {@link runProject} resolves to. */
@@ -112,7 +119,10 @@ export interface LoadedProject {
 }
 
 /** Options of {@link loadProject}. */
-export type LoadProjectOptions = Pick<RunProjectOptions, 'projectDir' | 'env' | 'confSource' | 'params'>;
+export type LoadProjectOptions = Pick<
+  RunProjectOptions,
+  'projectDir' | 'env' | 'confSource' | 'params' | 'typescript'
+>;
 
 async function projectName(dir: string): Promise<string> {
   try {
@@ -145,6 +155,10 @@ async function usesPrefectBridge(dir: string): Promise<boolean> {
  */
 export async function loadProject(options: LoadProjectOptions = {}): Promise<LoadedProject> {
   const dir = resolve(options.projectDir ?? process.cwd());
+  if (options.typescript !== false) {
+    const modules = [await findModule(dir, 'settings'), await findModule(dir, 'pipeline-registry')];
+    if (modules.some((m) => m !== undefined && /\.[mc]?ts$/.test(m))) registerTypeScript();
+  }
   const { settings } = await loadSettings(dir);
   const confSource =
     options.confSource !== undefined ? resolve(options.confSource) : join(dir, settings.confSource ?? 'conf');
@@ -449,14 +463,22 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     runnerKind === 'parallel' || runnerKind === 'distributed'
       ? await listNodeModules(project.dir, project.settings)
       : [];
-  const runner = await createProjectRunner({
-    kind: runnerKind,
-    maxWorkers: options.maxWorkers,
-    nodeModules,
-    redisUrl: options.redisUrl,
-    storage: options.storage,
-    log: (line) => log(line),
-  });
+  let runner: Awaited<ReturnType<typeof createProjectRunner>>;
+  try {
+    runner = await createProjectRunner({
+      kind: runnerKind,
+      maxWorkers: options.maxWorkers,
+      nodeModules,
+      redisUrl: options.redisUrl,
+      storage: options.storage,
+      log: (line) => log(line),
+    });
+  } catch (error) {
+    if (error instanceof RunnerConfigError) {
+      throw new ConfigError(`--runner ${runnerKind}: ${error.message}`, undefined, { cause: error });
+    }
+    throw error;
+  }
   let prefect: PrefectSession | undefined;
   try {
     const wantsPrefect = options.prefect !== undefined || (await usesPrefectBridge(project.dir));

@@ -1,13 +1,12 @@
 /**
  * The runner a `weft run` asks for. The thread and sequential runners need nothing; the parallel
  * runner's worker threads and the distributed runner's worker processes import the project's
- * node modules, with tsx registered when those are TypeScript. `@weft/distributed` is imported
- * only for `--runner distributed`.
+ * node modules, with tsx registered when those are TypeScript (the runners' `typescript: 'tsx'`
+ * option, the same tsx `weft` registered in its main thread). `@weft/distributed` is imported only
+ * for `--runner distributed`.
  *
  * @module
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { type AbstractRunner, ParallelRunner, SequentialRunner, ThreadRunner } from '@weft/runner';
 import { UsageError } from './errors.js';
 
@@ -42,11 +41,6 @@ export interface ProjectRunner {
 /** Whether some node module is TypeScript (then workers need tsx). */
 export function needsTypeScript(modules: readonly string[]): boolean {
   return modules.some((m) => /\.[mc]?ts$/.test(m));
-}
-
-/** `--import <tsx>` for a child process: weft's own tsx, so the project need not install it. */
-function tsxImport(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }
 
 /**
@@ -128,7 +122,7 @@ async function createDistributedRunner(request: RunnerRequest, typescript: boole
     cluster = await distributed.startLocalCluster({
       modules: request.nodeModules,
       workers: count,
-      worker: { stdio: 'pipe', ...(typescript ? { imports: [tsxImport()] } : {}) },
+      worker: { stdio: 'pipe', ...(typescript ? { typescript: 'tsx' as const } : {}) },
     });
   } catch (error) {
     if (error instanceof distributed.DistributedError)

@@ -5,10 +5,9 @@
 import { mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findRedisServer } from '@weft/distributed';
-import type { PipelineFilter } from '@weft/runner';
+import type { Pipeline, PipelineFilter } from '@weft/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../src/index.js';
-import { registerPipelines } from './fixtures/spaceflights/src/pipeline-registry.js';
+import { loadProject, type RunRecord } from '../src/index.js';
 import { copyProject, shell, type TempProject, WEFT_BIN, weft, weftInProcess } from './support/projects.js';
 
 const skipWithoutRedis = findRedisServer() === undefined && process.env.CI !== 'true';
@@ -31,6 +30,16 @@ interface Summary {
 async function record(project: TempProject, file = 'out/run.json'): Promise<RunRecord> {
   return project.json<RunRecord>(file);
 }
+
+const ALL_NODES = [
+  'create_model_input_table',
+  'evaluate_model',
+  'preprocess_companies',
+  'preprocess_shuttles',
+  'reporting.summarise',
+  'split_data',
+  'train_model',
+];
 
 function ran(r: RunRecord): string[] {
   return r.nodes
@@ -59,7 +68,7 @@ describe('weft run on every runner', () => {
         const r = await record(project);
         expect(r.status).toBe('completed');
         expect(r.runner).toBe(runner);
-        expect(ran(r)).toEqual([...registerPipelines().__default__.nodeNames].sort());
+        expect(ran(r)).toEqual(ALL_NODES);
         expect(result.stdout).toContain(`Completed: 7 of 7 nodes ran`);
         const summary = await project.json<Summary>('data/08_reporting/summary.json');
         expect(summary.tenant).toBe('acme-space');
@@ -87,10 +96,12 @@ describe('weft run on every runner', () => {
 
 describe('weft run flags select nodes as Kedro does', () => {
   let project: TempProject;
-  const full = registerPipelines();
+  // The project's own pipelines, loaded in this process (the usage errors below run main() here too).
+  let full: Readonly<Record<string, Pipeline>>;
 
   beforeAll(async () => {
     project = await copyProject();
+    full = (await loadProject({ projectDir: project.dir })).pipelines;
     const first = await weft(project.dir, ['run']);
     expect(first.code, first.stderr).toBe(0);
   });
@@ -405,6 +416,37 @@ describe('a failed run', () => {
       expect(failed.stderr).not.toContain('--from-nodes');
       const again = await weft(project.dir, ['run']);
       expect(again.code, again.stderr).toBe(0);
+    } finally {
+      await project.remove();
+    }
+  });
+});
+
+describe('a project that uses @weft/prefect-bridge', () => {
+  it('gets the run context without --prefect: getRunLogger() in a node logs under its task run, nothing is sent', async () => {
+    const project = await copyProject();
+    try {
+      await project.write(
+        'package.json',
+        '{ "name": "spaceflights-mini", "private": true, "type": "module", "dependencies": { "@weft/prefect-bridge": "*" } }\n',
+      );
+      const nodes = await project.read('src/pipelines/reporting/nodes.ts');
+      await project.write(
+        'src/pipelines/reporting/nodes.ts',
+        `import { getRunLogger } from '@weft/prefect-bridge';\n${nodes.replace(
+          '  return {\n    rows',
+          '  getRunLogger().info(`summarising ${table.length} rows`);\n  return {\n    rows',
+        )}`,
+      );
+      const result = await weft(project.dir, ['run', '--runner', 'parallel', '--report', 'out/r.json']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/\| INFO {4}\| Task run 'reporting\.summarise' - summarising 7 rows/);
+      const r = await record(project, 'out/r.json');
+      expect(r.prefect?.mode).toBe('embedded');
+      expect(r.nodes.every((n) => n.taskRun !== undefined)).toBe(true);
+      expect(result.stdout).toContain(
+        `Flow run '${r.prefect?.flowRunName}' (local run context; --prefect reports it to a server)`,
+      );
     } finally {
       await project.remove();
     }

@@ -107,17 +107,20 @@ export function withoutTsxPreloads(argv: readonly string[]): string[] {
 
 /**
  * tsx's `package.json`: the copy this process preloads (when named by path, as the `tsx` command
- * does), else the one the working directory resolves (as `--import tsx` does), else ours.
+ * does), else the one the working directory resolves (as `--import tsx` does), else the one the
+ * main script resolves (a command such as `weft` that registered tsx itself), else ours.
  */
 function tsxManifest(): string {
   const preload = tsxPreload(process.execArgv, process.env.NODE_OPTIONS);
   const dir = preload === undefined ? null : /^(.*[\\/]tsx)[\\/]dist[\\/]/.exec(preload);
   if (dir?.[1] !== undefined && existsSync(join(dir[1], 'package.json'))) return join(dir[1], 'package.json');
-  try {
-    return createRequire(join(process.cwd(), 'index.js')).resolve('tsx/package.json');
-  } catch {
-    return createRequire(import.meta.url).resolve('tsx/package.json');
+  const main = process.argv[1];
+  for (const from of [join(process.cwd(), 'index.js'), ...(main === undefined ? [] : [main])]) {
+    try {
+      return createRequire(from).resolve('tsx/package.json');
+    } catch {}
   }
+  return createRequire(import.meta.url).resolve('tsx/package.json');
 }
 
 /** The `file:` URL of an ESM entry of tsx's `exports` map (`./esm/api`, `./cjs/api`). */
