@@ -4,7 +4,7 @@ import type { Reporter, TestModule } from 'vitest/node';
 /** Workspace packages resolve to their TypeScript sources through this export condition. */
 const sourceCondition = '@weft/source';
 
-const packages = ['contextvars', 'executor', 'runner', 'prefect-bridge', 'distributed', 'cli'];
+const packages = ['contextvars', 'executor', 'runner', 'prefect-bridge', 'distributed', 'viz', 'cli'];
 
 /** Ends the run with one plain `N passed, N failed, N skipped` line, which CI logs are read for. */
 const summaryLine: Reporter = {
@@ -62,6 +62,8 @@ export default defineConfig({
           ...(name === 'cli' ? { testTimeout: 120_000, hookTimeout: 120_000 } : {}),
           // contextvars: the memory soak tests measure the heap after a full GC
           ...(name === 'contextvars' ? { execArgv: [...nodeFlags, '--expose-gc'] } : {}),
+          // viz: headless Chromium (Debian's) drives the report and the live viewer
+          ...(name === 'viz' ? { testTimeout: 60_000, hookTimeout: 120_000 } : {}),
         },
       })),
       // the runnable showcase (apps/demo): pipeline on every runner, CLI, run report in headless Chromium
