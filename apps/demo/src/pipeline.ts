@@ -20,7 +20,6 @@ import {
   trainLinearRegression,
   trainRidgeRegression,
 } from './nodes.js';
-import type { DatasetKind, DatasetRecord } from './run-record.js';
 import {
   type CvExecutorOptions,
   DEFAULT_CV_EXECUTOR,
@@ -87,7 +86,7 @@ export function createPipeline(): Pipeline {
 export const NODE_NAMES: readonly string[] = createPipeline().nodes.map((n) => n.name);
 
 /** File datasets: name → [kind, path relative to the data folder]. */
-export const FILE_DATASETS: Readonly<Record<string, readonly [DatasetKind, string]>> = {
+export const FILE_DATASETS: Readonly<Record<string, readonly ['csv' | 'json', string]>> = {
   companies: ['csv', '01_raw/companies.csv'],
   shuttles: ['csv', '01_raw/shuttles.csv'],
   reviews: ['csv', '01_raw/reviews.csv'],
@@ -121,14 +120,4 @@ export function createCatalog(
       kind === 'csv' ? new CSVDataset({ filepath, saveArgs: CSV_SAVE }) : new JSONDataset({ filepath });
   }
   return new DataCatalog(entries);
-}
-
-/** The datasets the given pipeline reads or writes, described for the report. */
-export function describeDatasets(p: Pipeline, dataDirLabel = 'data'): DatasetRecord[] {
-  return [...p.datasets()].sort().map((name) => {
-    const file = FILE_DATASETS[name];
-    if (file !== undefined) return { name, kind: file[0], filepath: `${dataDirLabel}/${file[1]}` };
-    if (name.startsWith('params:')) return { name, kind: 'parameters' as const };
-    return { name, kind: 'memory' as const };
-  });
 }

@@ -6,9 +6,8 @@
  * @module
  */
 import { styleText } from 'node:util';
+import { formatDuration, type NodeStatus } from '@weft/viz';
 import { createLogUpdate } from 'log-update';
-import type { NodeStatus } from './run-record.js';
-import { formatDuration } from './run-report.js';
 
 /** A text stream (stderr by default). */
 export interface ProgressStream {

@@ -5,22 +5,18 @@
  *
  * @module
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { relative } from 'node:path';
 import { DistributedError, startLocalCluster } from '@weft/distributed';
 import {
   ConsoleSink,
   ensureLogReceiver,
   flowRunLogger,
-  flowRunVar,
-  formatConsoleRecord,
   generateRunName,
   type LogRecord,
   type LogSink,
   PrefectApiSink,
   PrefectClient,
   prefectHooks,
-  taskRunVar,
 } from '@weft/prefect-bridge';
 import {
   type AbstractRunner,
@@ -29,19 +25,17 @@ import {
   ParallelRunner,
   type Pipeline,
   PipelineError,
-  type RunReport,
   SequentialRunner,
   ThreadRunner,
 } from '@weft/runner';
+import { formatDuration, type RunRecord, RunRecorder, writeReport } from '@weft/viz';
 import type { DemoOptions } from './cli.js';
 import { failAtVar, tenantVar } from './demo-context.js';
 import { NODES_MODULE, NOT_SET, type SpaceflightsReport } from './nodes.js';
-import { createCatalog, createPipeline, describeDatasets, PIPELINE_NAME } from './pipeline.js';
-import { createProgress, type Progress } from './progress.js';
+import { createCatalog, createPipeline, PIPELINE_NAME } from './pipeline.js';
+import { createProgress } from './progress.js';
 import { ensureRawData } from './raw-data.js';
 import { REMOTE_LOGS_ENV, remoteLogReader } from './remote-logs.js';
-import type { LogLine, NodeRunRecord, RunRecord } from './run-record.js';
-import { formatDuration, renderRunReport } from './run-report.js';
 import { DEFAULT_CV_EXECUTOR, DEFAULT_MODEL_OPTIONS } from './spaceflights.js';
 import { renderSummaryTable } from './summary-table.js';
 
@@ -78,103 +72,6 @@ class CollectorSink implements LogSink {
   write(record: LogRecord): void {
     this.records.push(record);
   }
-}
-
-/** The demo's own hooks: progress events, node ↔ task run, timings and the run report. */
-class DemoTracker implements Hooks {
-  readonly #progress: Progress;
-  readonly #record: RunRecord;
-  readonly #byName: Map<string, NodeRunRecord>;
-  readonly #pendingSaves = new Map<string, number>();
-  readonly #started = new Map<string, number>();
-  report: RunReport | undefined;
-
-  constructor(progress: Progress, record: RunRecord) {
-    this.#progress = progress;
-    this.#record = record;
-    this.#byName = new Map(record.nodes.map((n) => [n.name, n]));
-  }
-
-  beforePipelineRun(): void {
-    const flowRun = flowRunVar.get(undefined);
-    if (flowRun !== undefined) {
-      this.#record.flowRunId = flowRun.id;
-      this.#record.flowRunName = flowRun.name;
-    }
-  }
-
-  beforeDatasetLoaded({ node }: { node: { name: string; outputs: readonly string[] } }): void {
-    this.#start(node);
-  }
-
-  beforeNodeRun({ node }: { node: { name: string; outputs: readonly string[] } }): void {
-    this.#start(node);
-    const n = this.#byName.get(node.name);
-    // The Prefect hooks (earlier in the list) bound the node's task run in this, the node's context.
-    const taskRun = taskRunVar.get(undefined);
-    if (n !== undefined && taskRun !== undefined) {
-      n.taskRunId = taskRun.id;
-      n.taskRunName = taskRun.name;
-    }
-  }
-
-  /** The node's task starts with its first load (or with beforeNodeRun when it has no inputs). */
-  #start(node: { name: string; outputs: readonly string[] }): void {
-    const n = this.#byName.get(node.name);
-    if (n === undefined || n.status === 'running') return;
-    n.status = 'running';
-    n.startedAt = Date.now();
-    this.#started.set(node.name, performance.now());
-    this.#pendingSaves.set(node.name, node.outputs.length);
-    this.#progress.nodeStarted(node.name);
-  }
-
-  afterNodeRun({ node }: { node: { name: string; outputs: readonly string[] } }): void {
-    if (node.outputs.length === 0) this.#finish(node.name, 'completed');
-  }
-
-  afterDatasetSaved({ node }: { node: { name: string } }): void {
-    const left = (this.#pendingSaves.get(node.name) ?? 0) - 1;
-    this.#pendingSaves.set(node.name, left);
-    if (left === 0) this.#finish(node.name, 'completed');
-  }
-
-  onNodeError({ node, error }: { node: { name: string }; error: unknown }): void {
-    const n = this.#byName.get(node.name);
-    if (n !== undefined) n.error = describeError(error);
-    this.#finish(node.name, 'failed');
-  }
-
-  afterPipelineRun({ report }: { report: RunReport }): void {
-    this.report = report;
-  }
-
-  onPipelineError({ report }: { report: RunReport }): void {
-    this.report = report;
-  }
-
-  #finish(name: string, status: 'completed' | 'failed'): void {
-    const n = this.#byName.get(name);
-    if (n === undefined || (n.status !== 'running' && status === 'completed')) return;
-    n.status = status;
-    const started = this.#started.get(name);
-    n.durationMs = started === undefined ? undefined : performance.now() - started;
-    this.#progress.nodeFinished(name, status, n.durationMs);
-  }
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
-
-function toLine(record: LogRecord): LogLine {
-  return {
-    timestamp: record.timestamp,
-    level: record.level,
-    message: record.message,
-    formatted: formatConsoleRecord(record),
-  };
 }
 
 /** The runner, and how to release what it holds (worker threads; the distributed runner's local cluster). */
@@ -313,27 +210,7 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
     );
   }
 
-  const record: RunRecord = {
-    pipeline: PIPELINE_NAME,
-    runId: crypto.randomUUID(),
-    reportedTo: options.prefectApiUrl ?? 'local (embedded, no server)',
-    runner: options.runner,
-    ...(options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }),
-    propagateContext: options.context,
-    userContext: { tenant: options.tenant },
-    status: 'running',
-    startedAt: Date.now(),
-    nodes: pipeline.nodes.map((n) => ({
-      name: n.name,
-      inputs: n.inputs,
-      outputs: n.outputs,
-      tags: [...n.tags].sort(),
-      status: 'not-run',
-      logs: [],
-    })),
-    datasets: describeDatasets(pipeline, show(options.dataDir)),
-    flowLogs: [],
-  };
+  const runId = crypto.randomUUID();
 
   const progress = createProgress({
     stream: stderr,
@@ -343,12 +220,31 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
   const flowRunName = generateRunName();
   const collector = new CollectorSink();
   const consoleSink = new ConsoleSink({ stream: { write: (text: string) => progress.log(text) } });
-  const tracker = new DemoTracker(progress, record);
+  // the run as the summary table and the HTML report show it, recorded by @weft/viz
+  const recorder = new RunRecorder({
+    history: false,
+    projectDir: cwd,
+    pipelineName: PIPELINE_NAME,
+    runner: options.runner,
+    ...(options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }),
+    reportedTo: options.prefectApiUrl ?? 'local (embedded, no server)',
+    userContext: { tenant: options.tenant },
+    resumeHint: (fromNodes) => `--from-nodes "${fromNodes.join(',')}"`,
+    onEvent: (event) => {
+      if (event.e === 'start') progress.nodeStarted(event.node);
+      else if (event.e === 'end') progress.nodeFinished(event.node, event.status, event.durationMs);
+    },
+  });
   const client =
     options.prefectApiUrl === undefined ? null : new PrefectClient({ apiUrl: options.prefectApiUrl });
   // with --prefect the records also go to the server (batched, like Prefect's APILogWorker)
   const apiSink = client === null ? undefined : new PrefectApiSink({ client });
-  const sinks: LogSink[] = [consoleSink, collector, ...(apiSink === undefined ? [] : [apiSink])];
+  const sinks: LogSink[] = [
+    consoleSink,
+    collector,
+    recorder.logSink,
+    ...(apiSink === undefined ? [] : [apiSink]),
+  ];
   const hooks: Hooks[] = [
     prefectHooks({
       client,
@@ -356,7 +252,7 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
       flowName: PIPELINE_NAME,
       flowRunName: () => flowRunName,
     }),
-    tracker,
+    recorder,
   ];
   // Start receiving records from worker threads before any worker exists.
   ensureLogReceiver();
@@ -376,7 +272,6 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
     ...DEFAULT_CV_EXECUTOR,
     propagate_context: options.context,
   });
-  const started = performance.now();
   let outputs: Record<string, unknown> | undefined;
   let error: unknown;
   progress.start(pipeline.nodes.length);
@@ -385,15 +280,16 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
       failAtVar.run(options.failAt ?? null, () =>
         runner.run(pipeline, catalog, {
           hooks,
-          runId: record.runId,
+          runId,
           onlyMissingOutputs: options.onlyMissing,
           propagateContext: options.context,
           logger: {
             // "Completed 3 out of 11 tasks" is what the progress display shows; the rest is logged
             info: (message) => {
-              if (!/^Completed \d+ out of \d+ tasks$/.test(message)) runnerLog(record, 20, message);
+              if (!/^Completed \d+ out of \d+ tasks$/.test(message))
+                runnerLog(recorder.run(runId), 20, message);
             },
-            warn: (message) => runnerLog(record, 30, message),
+            warn: (message) => runnerLog(recorder.run(runId), 30, message),
           },
         }),
       ),
@@ -405,46 +301,10 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
     await closeRunner();
     await apiSink?.close();
   }
-  record.durationMs = performance.now() - started;
-  record.status = error === undefined ? 'completed' : 'failed';
-
-  // Logs: per node (by task run), the rest are flow-level.
-  const byTaskRun = new Map(record.nodes.filter((n) => n.taskRunId).map((n) => [n.taskRunId as string, n]));
-  for (const r of collector.records) {
-    const node = r.taskRunId === null ? undefined : byTaskRun.get(r.taskRunId);
-    if (node === undefined) {
-      record.flowLogs.push(toLine(r));
-      continue;
-    }
-    node.logs.push(toLine(r));
-    if (node.thread === undefined && typeof r.extra.thread === 'string') node.thread = r.extra.thread;
-  }
-  const report = tracker.report;
-  if (report !== undefined) {
-    const skipped = new Set(report.skippedNodes);
-    for (const n of record.nodes) if (skipped.has(n.name)) n.status = 'skipped';
-    for (const t of report.nodes) {
-      const n = record.nodes.find((x) => x.name === t.node);
-      if (n !== undefined) {
-        n.status = t.status;
-        n.durationMs = t.durationMs;
-      }
-    }
-  }
-  for (const n of record.nodes) if (n.status === 'running') n.status = 'not-run';
-  if (error !== undefined) {
-    record.error =
-      error instanceof NodeFailedError
-        ? `Node '${error.node}' failed: ${describeError(error.cause)}`
-        : describeError(error);
-    if (error instanceof NodeFailedError && error.resume.fromNodes.length > 0) {
-      record.resumeHint = `--from-nodes "${error.resume.fromNodes.join(',')}"`;
-    }
-  }
-
+  const record = recorder.run(runId);
+  if (record === undefined) throw error ?? new Error(`The run ${runId} was not recorded`);
   const reportPath = options.reportPath;
-  await mkdir(dirname(reportPath), { recursive: true });
-  await writeFile(reportPath, renderRunReport(record));
+  await writeReport(record, reportPath);
 
   stdout.write(`\n${renderSummaryTable(record, colour)}\n`);
   const jsonReport = outputs?.report as SpaceflightsReport | undefined;
@@ -476,8 +336,8 @@ export async function runDemo(options: DemoOptions, io: DemoIO = {}): Promise<De
 }
 
 /** Runner lines (skips, resume hint, completion) go to the flow-run logger, so they look like the rest. */
-function runnerLog(record: RunRecord, level: number, message: string): void {
-  if (record.flowRunId === undefined) return;
+function runnerLog(record: RunRecord | undefined, level: number, message: string): void {
+  if (record?.flowRunId === undefined) return;
   flowRunLogger({
     id: record.flowRunId,
     name: record.flowRunName ?? PIPELINE_NAME,

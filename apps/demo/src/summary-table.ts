@@ -5,14 +5,14 @@
  * @module
  */
 import { styleText } from 'node:util';
+import { formatDuration, type NodeStatus, type RunRecord } from '@weft/viz';
 import Table from 'cli-table3';
-import type { NodeStatus, RunRecord } from './run-record.js';
-import { formatDuration } from './run-report.js';
 
 const COLOURS: Readonly<Record<NodeStatus, Parameters<typeof styleText>[0]>> = {
   completed: 'green',
   failed: 'red',
   running: 'yellow',
+  pending: 'gray',
   skipped: 'gray',
   'not-run': 'gray',
 };

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatConsoleRecord } from '@weft/prefect-bridge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOT_SET } from '../src/nodes.js';
 import { NODE_NAMES } from '../src/pipeline.js';
@@ -84,7 +85,13 @@ describe('the spaceflights pipeline on every runner', () => {
         }
         // what the console printed: every INFO+ line of the node, naming its task run
         const printed = new Set(run.stderr.split('\n'));
-        const lines = n.logs.filter((l) => l.level >= 20).map((l) => l.formatted.split('\n')[0] as string);
+        const lines = own
+          .filter((r) => r.level >= 20)
+          .map((r) => formatConsoleRecord(r).split('\n')[0] as string);
+        // the run report keeps the same lines under the node
+        expect(n.logs.filter((l) => l.level >= 20).map((l) => l.message)).toEqual(
+          own.filter((r) => r.level >= 20).map((r) => r.message),
+        );
         expect(lines.length).toBeGreaterThanOrEqual(2);
         for (const line of lines) {
           expect(printed.has(line), `${runner}: '${line}' printed`).toBe(true);

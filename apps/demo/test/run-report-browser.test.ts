@@ -1,15 +1,16 @@
 /**
- * Opens the HTML run report of a real run in headless Chromium (Debian's `chromium`, driven by
- * playwright-core) and checks what a person would: every node is drawn with its status, its logs
- * are reachable by clicking it (and by hovering), and nothing is loaded from the network.
+ * Opens the demo's HTML run report (written by @weft/viz) of a real run in headless Chromium
+ * (Debian's `chromium`, driven by playwright-core) and checks what a person would: every node is
+ * drawn with its status and thread, its logs are reachable by clicking it (and by hovering), and
+ * nothing is loaded from the network. The report's own behaviour is tested in packages/viz.
  */
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { RunRecord } from '@weft/viz';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../src/run-record.js';
 import { APP_DIR, type CapturedRun, runCli, tempDataDir } from './support/demo-run.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -68,6 +69,7 @@ describe('the HTML run report in headless Chromium', () => {
       if (m.type() === 'error') errors.push(m.text());
     });
     await page.goto(pathToFileURL(path).href);
+    await page.waitForFunction('document.body.dataset.ready === "true"');
     return { page, requests, errors };
   }
 
@@ -77,7 +79,7 @@ describe('the HTML run report in headless Chromium', () => {
     const record = ok.record as RunRecord;
     const { page, requests, errors } = await open(ok.reportPath as string);
     expect(await page.title()).toBe('spaceflights · completed · Weft run report');
-    expect(await page.locator('g.node').count()).toBe(record.nodes.length);
+    expect(await page.locator('g.node[data-node]').count()).toBe(record.nodes.length);
     for (const n of record.nodes) {
       const box = page.locator(`g.node[data-node="${n.name}"]`);
       await expect.poll(() => box.isVisible()).toBe(true);
@@ -94,7 +96,7 @@ describe('the HTML run report in headless Chromium', () => {
       expect(await panel.textContent()).toContain(`Logs (${n.logs.length})`);
       expect(await panel.textContent()).toContain(n.taskRunId as string);
       // INFO and above at once; DEBUG lines (the cross-validation fits) behind a checkbox
-      const visible = n.logs.filter((l) => l.level > 10);
+      const visible = n.logs.filter((l) => l.level >= 20);
       let shown = await panel.locator('.logs li').allTextContents();
       expect(shown).toHaveLength(visible.length);
       for (const [i, l] of visible.entries()) expect(shown[i]).toContain(l.message.split('\n')[0] as string);
@@ -115,10 +117,10 @@ describe('the HTML run report in headless Chromium', () => {
     // the datasets are drawn too, file datasets with their paths
     expect(await page.locator('g.dataset').count()).toBe(record.datasets.length);
     expect(await page.locator('g.dataset[data-dataset="model_input_table"] title').textContent()).toMatch(
-      /model_input_table — csv \(.*03_primary\/model_input_table\.csv\)/,
+      /model_input_table — CSVDataset \(.*03_primary\/model_input_table\.csv\)/,
     );
     // the table rows select nodes as well
-    await page.locator('tr[data-row="split_data"]').click();
+    await page.locator('tr[data-row="split_data"] button').click();
     await expect.poll(() => page.locator('#panel-title').textContent()).toBe('split_data');
     expect(requests).toEqual([pathToFileURL(ok.reportPath as string).href]);
     expect(errors).toEqual([]);
@@ -135,7 +137,7 @@ describe('the HTML run report in headless Chromium', () => {
     ctx.skip(!available, MISSING);
     expect(failed.exitCode).toBe(1);
     const { page, errors } = await open(failed.reportPath as string);
-    expect(await page.locator('.badge').textContent()).toBe('failed');
+    expect(await page.locator('#run-status').textContent()).toBe('failed');
     expect(
       await page.locator('g.node[data-node="evaluate_ridge_regression"]').getAttribute('class'),
     ).toContain('status-failed');
@@ -146,7 +148,7 @@ describe('the HTML run report in headless Chromium', () => {
     expect(await page.locator('#panel .err').textContent()).toContain(
       "SimulatedFailureError: Simulated failure in node 'evaluate_ridge_regression'",
     );
-    expect(await page.locator('.alert').textContent()).toContain('--from-nodes');
+    expect(await page.locator('#alert').textContent()).toContain('--from-nodes');
     expect(errors).toEqual([]);
     mkdirSync(RESULTS_DIR, { recursive: true });
     await page.screenshot({ path: join(RESULTS_DIR, 'run-report-failed.png'), fullPage: true });

@@ -56,6 +56,11 @@ export interface RunRecorderOptions {
   /** Longest message kept, in characters (longer ones are cut with a marker). Default 64 KiB. */
   readonly maxMessageChars?: number;
   /**
+   * Called with every event of every run, after it is folded into the run's record (progress
+   * displays use the `start` and `end` events). Must not throw.
+   */
+  readonly onEvent?: (event: RunEvent, record: RunRecord) => void;
+  /**
    * Called when the run history cannot be written (the run goes on; the in-memory record stays
    * complete). Default: one warning on stderr per run.
    */
@@ -229,7 +234,8 @@ export class RunRecorder implements Hooks {
         this.#error(state, error);
       }
     }
-    state.folder.apply(start);
+    // RunHistory.open wrote the start event already
+    this.#apply(state, start, false);
     this.#flowRun(state);
   }
 
@@ -288,8 +294,14 @@ export class RunRecorder implements Hooks {
 
   #emit(state: RunState, event: RunEvent): void {
     if (event.e !== 'logs') this.#flushLines(state);
+    this.#apply(state, event);
+  }
+
+  #apply(state: RunState, event: RunEvent, write = true): void {
     state.folder.apply(event);
-    state.writer?.append(event);
+    if (write) state.writer?.append(event);
+    const record = state.folder.record;
+    if (this.#options.onEvent !== undefined && record !== undefined) this.#options.onEvent(event, record);
   }
 
   #flowRun(state: RunState): void {
@@ -442,14 +454,11 @@ export class RunRecorder implements Hooks {
     if (state.lines.length > 0) {
       const lines = state.lines;
       state.lines = [];
-      state.folder.apply({ e: 'logs', lines });
-      state.writer?.append({ e: 'logs', lines });
+      this.#apply(state, { e: 'logs', lines });
     }
     if (state.dropped !== state.droppedReported) {
       state.droppedReported = state.dropped;
-      const event: RunEvent = { e: 'dropped', count: state.dropped };
-      state.folder.apply(event);
-      state.writer?.append(event);
+      this.#apply(state, { e: 'dropped', count: state.dropped });
     }
   }
 
