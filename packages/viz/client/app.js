@@ -17,6 +17,8 @@
     run: null,
     collapsed: new Set(),
     collapseTouched: false,
+    showParams: true,
+    paramsTouched: false,
     tags: new Set(),
     query: '',
     selected: null, // { kind: 'node'|'dataset'|'group', name }
@@ -137,6 +139,7 @@
     };
     const names = new Set([...producers.keys(), ...consumers.keys()]);
     for (const d of names) {
+      if (!S.showParams && dsByName.get(d)?.kind === 'parameters') continue;
       const p = producers.get(d) || new Set();
       const c = consumers.get(d) || new Set();
       const ends = new Set([...p, ...c]);
@@ -256,18 +259,27 @@
     return max - min;
   }
   const simplexCoord = d3.coordSimplex();
-  const greedyCoord = d3.coordGreedy();
   const twoLayer = d3.decrossTwoLayer();
   const dfs = d3.decrossDfs();
   function adaptiveCoord(layers, sep) {
     const n = sum(layers);
     S.timings.vertices = n;
     if (n <= 250) return simplexCoord(layers, sep);
-    if (n <= 900) return greedyCoord(layers, sep);
     return fastCoord(layers, sep);
   }
   function adaptiveDecross(layers) {
-    return sum(layers) <= 2500 ? twoLayer(layers) : dfs(layers);
+    return sum(layers) <= 300 ? twoLayer(layers) : dfs(layers);
+  }
+  // Where the segment from a box's centre towards \`toward\` leaves the box (w × h).
+  function border(centre, toward, w, h) {
+    const dx = toward[0] - centre[0];
+    const dy = toward[1] - centre[1];
+    if (dx === 0 && dy === 0) return centre;
+    const t = Math.min(
+      dx === 0 ? Infinity : w / 2 / Math.abs(dx),
+      dy === 0 ? Infinity : h / 2 / Math.abs(dy),
+    );
+    return t >= 1 ? centre : [centre[0] + dx * t, centre[1] + dy * t];
   }
   function layout(graph) {
     const started = performance.now();
@@ -300,7 +312,17 @@
       v.x = h.x;
       v.y = h.y;
     }
-    for (const { e, link } of links) e.points = link.points.map((p) => [p[0], p[1]]);
+    // d3-dag routes edges centre to centre: end them on the boxes' borders, so arrowheads show
+    for (const { e, link } of links) {
+      const pts = link.points.map((p) => [p[0], p[1]]);
+      const from = graph.vertices.get(e.from);
+      const to = graph.vertices.get(e.to);
+      if (pts.length >= 2) {
+        pts[0] = border(pts[0], pts[1], from.width, from.height);
+        pts[pts.length - 1] = border(pts[pts.length - 1], pts[pts.length - 2], to.width, to.height);
+      }
+      e.points = pts;
+    }
     S.timings.layoutMs = performance.now() - started;
     const margin = 16;
     for (const v of graph.vertices.values()) {
@@ -461,7 +483,7 @@
       if (c.skipped) bits.push(`${c.skipped} skipped`);
       if (c.pending) bits.push(`${c.pending} waiting`);
       if (c['not-run']) bits.push(`${c['not-run']} not run`);
-      sub = `${r.project ? `${esc(r.project)} · ` : ''}Weft run report · run <code>${esc(r.runId)}</code> · <span id="run-summary">${r.nodes.length} nodes: ${bits.join(', ')}</span>`;
+      sub = `${r.project ? `${esc(r.project)} · ` : ''}${S.mode === 'report' ? 'Weft run report' : 'Weft run'} · run <code>${esc(r.runId)}</code> · <span id="run-summary">${r.nodes.length} nodes: ${bits.join(', ')}</span>`;
       facts = [
         ['Runner', `${r.runner}${r.maxWorkers === undefined ? '' : ` (max ${r.maxWorkers} workers)`}`],
         ['Flow run', r.flowRunName || '–'],
@@ -851,8 +873,11 @@
     announce(`${collapse ? 'Collapsed' : 'Expanded'} namespace ${ns}`);
   }
   function defaultCollapse() {
-    if (S.collapseTouched) return;
     const nodes = baseGraph().nodes;
+    // parameters read all over a large pipeline make long edges; they stay in each node's inputs
+    if (!S.paramsTouched) S.showParams = nodes.length <= 80;
+    $('#show-params').checked = S.showParams;
+    if (S.collapseTouched) return;
     S.collapsed = new Set(nodes.length > 80 ? namespacesOf(nodes).filter((ns) => !ns.includes('.')) : []);
   }
 
@@ -1068,6 +1093,12 @@
       $('#tag-summary').textContent = S.tags.size ? `Tags: ${[...S.tags].join(', ')}` : 'Tags: all';
       renderGraph();
       announce(S.tags.size ? `Showing nodes tagged ${[...S.tags].join(', ')}` : 'Showing all nodes');
+    });
+    $('#show-params').addEventListener('change', (ev) => {
+      S.showParams = ev.target.checked;
+      S.paramsTouched = true;
+      renderGraph();
+      announce(S.showParams ? 'Showing parameters' : 'Parameters hidden');
     });
     $('#ns-menu').addEventListener('change', (ev) => toggleNamespace(ev.target.value, ev.target.checked));
     $('#expand-all').addEventListener('click', () => {

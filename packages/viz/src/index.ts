@@ -11,7 +11,14 @@ export {
   isParameterDataset,
 } from './describe-pipeline.js';
 export { RunHistoryError, VizConfigError, VizError } from './errors.js';
+export { type FunctionSource, leadingComment, locateFunctions } from './function-location.js';
 export { escapeHtml, type PageData, renderPage } from './page.js';
+export {
+  describeProject,
+  type PipelineDescription,
+  type ProjectDescription,
+  type ProjectInput,
+} from './project.js';
 export { renderReport, writeReport } from './report.js';
 export {
   type FlowRunEvent,
@@ -53,3 +60,4 @@ export {
   type RunStatus,
 } from './run-record.js';
 export { describeError, RunRecorder, type RunRecorderOptions, vizHooks } from './run-recorder.js';
+export { startViewer, type Viewer, type ViewerOptions } from './viewer-server.js';

@@ -105,6 +105,7 @@ export function renderPage(data: PageData, title: string): string {
       <span id="search-status" class="muted" aria-live="polite"></span>
       <details id="tag-details"><summary id="tag-summary">Tags: all</summary><div class="menu" id="tag-menu"></div></details>
       <details id="ns-details"><summary>Namespaces</summary><div class="menu" id="ns-menu"></div></details>
+      <label><input type="checkbox" id="show-params"> Parameters</label>
       <button type="button" id="expand-all">Expand all</button>
       <button type="button" id="collapse-all">Collapse all</button>
     </div>

@@ -115,7 +115,8 @@ export function generatedPipeline(count: number, namespaces = 10): Pipeline {
       local.push(...outputs);
       nodes.push(
         node(fns.passThrough, [...inputs], outputs.length === 1 ? outputs[0] : outputs, {
-          name: `${ns}.step_${i}`,
+          name: `step_${i}`,
+          namespace: ns,
           tags: [i % 2 === 0 ? 'even' : 'odd'],
         }),
       );
