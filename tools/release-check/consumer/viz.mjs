@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRunLogger, prefectHooks } from '@weft/prefect-bridge';
 import { DataCatalog, node, pipeline, SequentialRunner } from '@weft/runner';
-import { RunHistory, RunRecorder, writeReport } from '@weft/viz';
+import { describeProject, RunHistory, RunRecorder, startViewer, writeReport } from '@weft/viz';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-viz-consumer-'));
 function double(x) {
@@ -35,5 +35,22 @@ const html = readFileSync(await writeReport(run, join(dir, 'report.html')), 'utf
 assert.match(html, /Content-Security-Policy/);
 assert.match(html, /doubling 21/);
 assert.match(html, /B6\.d3=|globalThis/); // the layout library is inlined
+
+// the viewer: the project (code location of the node function, through the inspector) and the runs
+const project = await describeProject({
+  name: 'smoke',
+  pipelines: { __default__: pipeline([node(double, 'x', 'y', { name: 'double' })]) },
+});
+assert.equal(project.pipelines[0].nodes[0].code.functionName, 'double');
+assert.match(project.pipelines[0].nodes[0].code.file, /viz\.mjs$/);
+const viewer = await startViewer({ projectDir: dir, project });
+try {
+  const runs = await (await fetch(`${viewer.url}api/runs`)).json();
+  assert.equal(runs[0].status, 'completed');
+  const page = await (await fetch(viewer.url)).text();
+  assert.match(page, /Weft viewer/);
+} finally {
+  await viewer.close();
+}
 
 console.log('@weft/viz: ok');

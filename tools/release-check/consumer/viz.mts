@@ -1,7 +1,9 @@
 // Typed consumer of the @weft/viz tarball, checked by tsc against the shipped .d.ts.
 import type { Hooks } from '@weft/runner';
 import {
+  describeProject,
   type NodeStatus,
+  type ProjectDescription,
   RunHistory,
   type RunRecord,
   type RunRecorder,
@@ -26,8 +28,13 @@ async function report(): Promise<string | undefined> {
   return status === undefined ? undefined : writeReport(run, 'report.html');
 }
 
+async function view(): Promise<Viewer> {
+  const project: ProjectDescription = await describeProject({ name: 'p', pipelines: {} });
+  return startViewer({ projectDir: '.', project, port: 0 });
+}
+
 function describe(error: unknown): string {
   return error instanceof VizError ? `${error.name} ${error.code}` : 'other';
 }
 
-export { broken, describe, hooks, recorder, report };
+export { broken, describe, hooks, recorder, report, view };
