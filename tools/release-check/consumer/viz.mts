@@ -8,6 +8,8 @@ import {
   type RunRecord,
   type RunRecorder,
   type RunSummary,
+  startViewer,
+  type Viewer,
   VizError,
   vizHooks,
   writeReport,
