@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ContextVar, copyContext } from '@weft/contextvars';
 import { DataCatalog, node, pipeline } from '@weft/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,29 @@ describe('configuration errors', () => {
 // Each test starts a process from the TypeScript sources: seconds on a loaded machine.
 describe('weft-worker command line', { timeout: 60_000 }, () => {
   const { execPath, args } = workerCommand();
+  it('refuses to serve a module whose top-level code runs its own pipeline, saying how to guard it', () => {
+    const fixture = fileURLToPath(new URL('./fixtures/runs-own-pipeline.ts', import.meta.url));
+    const r = spawnSync(
+      execPath,
+      [
+        ...args,
+        '--redis',
+        '/tmp/weft-never-started.sock',
+        '--storage',
+        '/tmp/weft-never-used',
+        '--module',
+        fixture,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      'started a pipeline run while that module was being imported to find node functions',
+    );
+    expect(r.stderr).toContain('if (import.meta.main)');
+  });
   it('prints its usage with --help', () => {
     const r = spawnSync(execPath, [...args, '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
