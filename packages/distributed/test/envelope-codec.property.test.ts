@@ -48,7 +48,7 @@ function tryRestore(envelope: unknown): { ok: true } | { ok: false; error: unkno
   }
 }
 
-describe('context envelope (property-based)', () => {
+describe('context envelope (property-based)', { timeout: 60_000 }, () => {
   it('round-trips JSON values of any variable, hostile names included, through JSON text', () => {
     fc.assert(
       fc.property(
@@ -137,7 +137,7 @@ describe('context envelope (property-based)', () => {
   });
 });
 
-describe('job payload (property-based)', () => {
+describe('job payload (property-based)', { timeout: 60_000 }, () => {
   it('parses a payload or refuses it with WorkerJobError naming the job, reading own properties only', () => {
     const payload = fc.oneof(
       fc.anything({ withNullPrototype: true }),
@@ -181,7 +181,7 @@ describe('job payload (property-based)', () => {
   });
 });
 
-describe('error records a worker writes (property-based)', () => {
+describe('error records a worker writes (property-based)', { timeout: 60_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'weft-error-record-'));
@@ -223,7 +223,7 @@ describe('error records a worker writes (property-based)', () => {
         }
         if (outcome instanceof Error) expect(typeof outcome.message).toBe('string');
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
