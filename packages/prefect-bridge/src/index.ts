@@ -65,6 +65,7 @@ export {
   getDefaultSinks,
   isForwardingThread,
   setDefaultSinks,
+  sinksFor,
   WorkerForwardSink,
   waitForWorkerLogs,
 } from './log-routing.js';

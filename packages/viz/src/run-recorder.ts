@@ -7,7 +7,14 @@
  * @module
  */
 import { hostname } from 'node:os';
-import { flowRunVar, type LogRecord, type LogSink, taskRunVar } from '@weft/prefect-bridge';
+import {
+  bindRunSinks,
+  flowRunVar,
+  type LogRecord,
+  type LogSink,
+  sinksFor,
+  taskRunVar,
+} from '@weft/prefect-bridge';
 import type {
   AfterNodeRunArgs,
   AfterPipelineRunArgs,
@@ -72,6 +79,8 @@ interface RunState {
   readonly folder: RunFolder;
   writer: RunWriter | undefined;
   flowRunId: string | undefined;
+  /** Undoes the recorder's addition to the flow run's sinks. */
+  unbindSinks: (() => void) | undefined;
   readonly taskToNode: Map<string, string>;
   readonly nodesWithTask: Set<string>;
   readonly nodeNames: Set<string>;
@@ -111,8 +120,9 @@ export function describeError(error: unknown): string {
 
 /**
  * Runner hooks recording each run. Put it **after** the Prefect bridge's hooks in the `hooks`
- * array (it reads the flow run and task runs they bind), and pass {@link RunRecorder.logSink} among
- * the bridge's sinks so the nodes' log lines are recorded.
+ * array: it reads the flow run and task runs they bind, and adds {@link RunRecorder.logSink} to the
+ * flow run's sinks for the run (passing `logSink` among the bridge's `sinks` yourself works too;
+ * lines are never recorded twice).
  *
  * @example
  * ```ts
@@ -123,7 +133,11 @@ export function describeError(error: unknown): string {
  * ```
  */
 export class RunRecorder implements Hooks {
-  /** The sink to pass to the Prefect bridge (its `sinks` option): log lines of recorded runs. */
+  /**
+   * The sink receiving the log lines of recorded runs. The recorder adds it to each flow run's
+   * sinks itself; give it to the bridge (`prefectHooks({ sinks })`) to also get records logged
+   * before the recorder learns the flow run.
+   */
   readonly logSink: LogSink;
   /** Where runs are appended, if anywhere. */
   readonly history: RunHistory | undefined;
@@ -208,6 +222,7 @@ export class RunRecorder implements Hooks {
       folder: new RunFolder(),
       writer: undefined,
       flowRunId: undefined,
+      unbindSinks: undefined,
       taskToNode: new Map(),
       nodesWithTask: new Set(),
       nodeNames: new Set(graph.nodes.map((n) => n.name)),
@@ -310,6 +325,10 @@ export class RunRecorder implements Hooks {
     if (flowRun === undefined) return;
     state.flowRunId = flowRun.id;
     this.#byFlowRun.set(flowRun.id, state);
+    // the flow run's records reach the recorder too, unless its sink was given to the bridge already
+    const current = sinksFor(flowRun.id);
+    if (!current.includes(this.logSink))
+      state.unbindSinks = bindRunSinks(flowRun.id, [...current, this.logSink]);
     this.#emit(state, { e: 'flow', flowRunId: flowRun.id, flowRunName: flowRun.name });
     // records that arrived before the flow run was known
     const waiting = this.#orphans.filter((r) => r.flowRunId === flowRun.id);
@@ -383,6 +402,7 @@ export class RunRecorder implements Hooks {
       skipped: [...report.skippedNodes],
     });
     state.writer?.close();
+    state.unbindSinks?.();
     if (state.flowRunId !== undefined) this.#byFlowRun.delete(state.flowRunId);
   }
 

@@ -55,7 +55,11 @@ describe('RunRecorder', () => {
         expect(n.logs.map((l) => l.message).join('\n'), n.name).toMatch(/Finished in state Completed\(\)/);
       }
       const train = record?.nodes.find((n) => n.name === 'model.train_model');
-      expect(train?.logs[0]?.message).toBe('Training on 2 rows with scale 2');
+      // each line once, although the sink is given to the bridge and the recorder adds itself too
+      expect(train?.logs.map((l) => l.message)).toEqual([
+        'Training on 2 rows with scale 2',
+        'Finished in state Completed()',
+      ]);
       expect(train?.namespace).toBe('model');
       expect(train?.tags).toEqual(['data_science']);
       expect(record?.flowLogs.map((l) => l.message).join('\n')).toMatch(/Beginning flow run/);
@@ -122,6 +126,27 @@ describe('RunRecorder', () => {
     expect(events.at(-1)?.e).toBe('done');
     expect(events.filter((e) => e.e === 'start')).toHaveLength(5);
     expect(events.filter((e) => e.e === 'end')).toHaveLength(5);
+  });
+
+  it("records the nodes' log lines with no sink wiring: the recorder joins the flow run's sinks for the run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-viz-rec-'));
+    const recorder = new RunRecorder({ history: false });
+    const printed: string[] = [];
+    const sink = { level: 20, write: (r: { message: string }) => void printed.push(r.message) };
+    const prefect = prefectHooks({ client: null, sinks: [sink] });
+    for (const runner of [new ThreadRunner(), parallel]) {
+      await runner.run(smallPipeline(), smallCatalog(dir), { hooks: [prefect, recorder] });
+      const record = recorder.lastRun;
+      expect(record?.nodes.find((n) => n.name === 'model.train_model')?.logs.map((l) => l.message)).toEqual([
+        'Training on 2 rows with scale 2',
+        'Finished in state Completed()',
+      ]);
+      // the flow run's opening line is logged before the recorder learns the flow run (give the
+      // bridge the recorder's sink to keep it); its closing line is recorded
+      expect(record?.flowLogs.map((l) => l.message)).toContain('Finished in state Completed()');
+    }
+    // the bridge's own sinks got every line as well
+    expect(printed.filter((m) => m === 'Training on 2 rows with scale 2')).toHaveLength(2);
   });
 
   it('keeps recording in memory when the history cannot be written, and says so once', async () => {
