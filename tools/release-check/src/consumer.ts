@@ -34,6 +34,20 @@ export const CONSUMER_COMPILER_OPTIONS = {
   skipLibCheck: false,
 } as const;
 
+/**
+ * The Node a consumer project runs with: its binary, and the environment of the commands run there
+ * (its `PATH` should lead to the same Node, so that `npm` and `#!/usr/bin/env node` bins use it).
+ * By default, the Node running the checks.
+ */
+export interface ConsumerRuntime {
+  /** Absolute path of the `node` binary. */
+  node: string;
+  /** Environment of every command in the project (default {@link isolatedEnv}`()`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const CURRENT_RUNTIME: ConsumerRuntime = { node: process.execPath };
+
 /** Runtime export names of each entry point (`@weft/x`, `@weft/x/sub`), as plain Node ESM sees them. */
 export type RuntimeExports = Record<string, string[]>;
 
@@ -79,38 +93,151 @@ export async function installTarballs(
     { cwd: dir, env: isolatedEnv(), timeoutMs: 300_000 },
   );
 
+  checkInstalledPackages(
+    dir,
+    tarballs.map(({ manifest }) => ({ name: manifest.name, version: manifest.version })),
+    {
+      label: 'its tarball',
+      matches: (resolved) => !!resolved?.startsWith('file:') && resolved.endsWith('.tgz'),
+    },
+  );
+}
+
+/** A package a consumer project must hold, at this version. */
+export interface ExpectedPackage {
+  name: string;
+  version: string;
+  /** The `dist.integrity` its source publishes: the lockfile must record the same bytes. */
+  integrity?: string;
+}
+
+/** Where installed packages must come from, as {@link checkInstalledPackages} judges it. */
+export interface PackageSource {
+  /** Named in messages: "resolved from X, not from <label>". */
+  label: string;
+  /** Whether a lockfile entry's `resolved` (absent for some registry installs) fits this source. */
+  matches(resolved: string | undefined): boolean;
+}
+
+/**
+ * Checks a consumer project's `package-lock.json` and `node_modules`: every expected package is
+ * installed at `node_modules/<name>` as a real copy (no link), at the expected version, resolved
+ * from the expected `source`, with the expected integrity when one is given, exactly once, and its
+ * installed package.json says the same version.
+ *
+ * @throws {ConsumerCheckError} listing every package that breaks a rule.
+ */
+export function checkInstalledPackages(
+  dir: string,
+  expected: readonly ExpectedPackage[],
+  source: PackageSource,
+): void {
   const lock = JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { version?: string; resolved?: string; link?: boolean }>;
+    packages: Record<string, { version?: string; resolved?: string; integrity?: string; link?: boolean }>;
   };
   const problems: string[] = [];
-  for (const { manifest } of tarballs) {
-    const key = `node_modules/${manifest.name}`;
+  for (const { name, version, integrity } of expected) {
+    const key = `node_modules/${name}`;
     const installedDir = path.join(dir, key);
     const entry = lock.packages[key];
     if (!entry || !existsSync(installedDir)) {
-      problems.push(`${manifest.name} is not installed at ${key}`);
+      problems.push(`${name} is not installed at ${key}`);
       continue;
     }
     if (lstatSync(installedDir).isSymbolicLink() || entry.link) {
-      problems.push(`${manifest.name} is a link, not an installed copy`);
+      problems.push(`${name} is a link, not an installed copy`);
     }
-    if (!entry.resolved?.startsWith('file:') || !entry.resolved.endsWith('.tgz')) {
+    if (!source.matches(entry.resolved)) {
+      problems.push(`${name} was resolved from ${entry.resolved ?? 'nowhere'}, not from ${source.label}`);
+    }
+    if (integrity !== undefined && entry.integrity !== integrity) {
       problems.push(
-        `${manifest.name} was resolved from ${entry.resolved ?? 'nowhere'}, not from its tarball`,
+        `${name} was installed with integrity ${entry.integrity}, but ${source.label} publishes ${integrity}`,
       );
     }
-    if (entry.version !== manifest.version) {
-      problems.push(`${manifest.name} installed as ${entry.version}, packed as ${manifest.version}`);
+    if (entry.version !== version) {
+      problems.push(`${name} installed as ${entry.version}, expected ${version}`);
+    }
+    const installedVersion = readInstalledVersion(path.join(installedDir, 'package.json'));
+    if (installedVersion !== version) {
+      problems.push(`${key}/package.json says version ${installedVersion}, expected ${version}`);
     }
     const copies = Object.keys(lock.packages).filter((k) => k !== key && k.endsWith(`/${key}`));
-    if (copies.length > 0)
-      problems.push(`${manifest.name} is installed more than once: ${copies.join(', ')}`);
+    if (copies.length > 0) problems.push(`${name} is installed more than once: ${copies.join(', ')}`);
   }
   if (problems.length > 0) {
     throw new ConsumerCheckError(
       `the consumer project in ${dir} is wrong:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
   }
+}
+
+function readInstalledVersion(file: string): string {
+  try {
+    return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version);
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+/** Options of {@link installFromRegistry}. */
+export interface RegistryInstallOptions {
+  /** The registry that serves the scope of the packages, e.g. `http://127.0.0.1:4873/`. */
+  registry: string;
+  /** Package name → exact version to install (`npm install <name>@<version>`). */
+  packages: Readonly<Record<string, string>>;
+  /** Further specs installed alongside from the default registry, e.g. `@types/node@24.19.4`. */
+  extras?: readonly string[];
+  /** The Node (and npm environment) of the project. */
+  runtime?: ConsumerRuntime;
+}
+
+/**
+ * Installs packages by version from a registry into an npm project, as a user would
+ * (`npm install @weft/runner@1.2.3 ...`): `dir` becomes an npm project first when it has no
+ * package.json, with an `.npmrc` routing the packages' scopes to `registry` (third-party packages
+ * still come from the default registry). Running it again on the same project upgrades (or
+ * downgrades) to the versions given. Then checks, with {@link checkInstalledPackages}, that each
+ * package is a single real copy at that version, downloaded from `registry`.
+ */
+export async function installFromRegistry(dir: string, options: RegistryInstallOptions): Promise<void> {
+  const registry = options.registry.endsWith('/') ? options.registry : `${options.registry}/`;
+  const names = Object.keys(options.packages);
+  if (!existsSync(path.join(dir, 'package.json'))) {
+    writeFileSync(
+      path.join(dir, 'package.json'),
+      `${JSON.stringify({ name: 'release-test-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+    );
+    const scopes = new Set(names.map((name) => name.split('/')[0]).filter((s) => s?.startsWith('@')));
+    const npmrc = [...scopes].map((scope) => `${scope}:registry=${registry}`);
+    writeFileSync(path.join(dir, '.npmrc'), `${npmrc.join('\n')}\n`);
+  }
+  const specs = [...names.map((name) => `${name}@${options.packages[name]}`), ...(options.extras ?? [])];
+  const runtime = options.runtime ?? CURRENT_RUNTIME;
+  await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], {
+    cwd: dir,
+    env: runtime.env ?? isolatedEnv(),
+    timeoutMs: 300_000,
+  });
+  // npm leaves `resolved` out of the lockfile for some registry installs; the integrity it records
+  // must then be that of the tarball the registry publishes for the version.
+  const expected: ExpectedPackage[] = [];
+  for (const name of names) {
+    const version = options.packages[name] as string;
+    const packument = await fetch(new URL(name.replace('/', '%2f'), registry), {
+      signal: AbortSignal.timeout(30_000),
+    }).then((response) => (response.ok ? response.json() : undefined));
+    const integrity = (packument as { versions?: Record<string, { dist?: { integrity?: string } }> })
+      ?.versions?.[version]?.dist?.integrity;
+    if (integrity === undefined) {
+      throw new ConsumerCheckError(`${registry} has no ${name}@${version} (or no integrity for it)`);
+    }
+    expected.push({ name, version, integrity });
+  }
+  checkInstalledPackages(dir, expected, {
+    label: registry,
+    matches: (resolved) => resolved === undefined || resolved.startsWith(registry),
+  });
 }
 
 /**
@@ -143,6 +270,7 @@ export function packageNameOf(specifier: string): string {
 export async function importInstalled(
   dir: string,
   manifests: readonly PackageManifest[],
+  runtime: ConsumerRuntime = CURRENT_RUNTIME,
 ): Promise<RuntimeExports> {
   const specifiers = manifests.flatMap(entryPoints);
   const probe = path.join(dir, 'release-check-probe.mjs');
@@ -160,7 +288,11 @@ export async function importInstalled(
       '',
     ].join('\n'),
   );
-  const { stdout } = await runCommand(process.execPath, [probe], { cwd: dir, timeoutMs: 60_000 });
+  const { stdout } = await runCommand(runtime.node, [probe], {
+    cwd: dir,
+    env: runtime.env ?? isolatedEnv(),
+    timeoutMs: 60_000,
+  });
   const report = JSON.parse(stdout) as Record<string, { url: string; exports: string[] }>;
   const result: RuntimeExports = {};
   for (const specifier of specifiers) {
@@ -209,13 +341,22 @@ export function copyConsumerFixtures(fixturesDir: string, dir: string): void {
  * plain `node` in the consumer project and resolves with what it printed; rejects with its output
  * when it throws, and names the missing file when the package has no smoke script.
  */
-export async function runSmokeScript(dir: string, fixturesDir: string, name: string): Promise<string> {
+export async function runSmokeScript(
+  dir: string,
+  fixturesDir: string,
+  name: string,
+  runtime: ConsumerRuntime = CURRENT_RUNTIME,
+): Promise<string> {
   const file = `${unscopedName(name)}.mjs`;
   if (!existsSync(path.join(fixturesDir, file))) {
     throw new ConsumerCheckError(`${name} has no consumer smoke script: add ${path.join(fixturesDir, file)}`);
   }
   copyConsumerFixtures(fixturesDir, dir);
-  const { stdout } = await runCommand(process.execPath, [file], { cwd: dir, timeoutMs: 60_000 });
+  const { stdout } = await runCommand(runtime.node, [file], {
+    cwd: dir,
+    env: runtime.env ?? isolatedEnv(),
+    timeoutMs: 120_000,
+  });
   return stdout;
 }
 
@@ -229,6 +370,7 @@ export async function typecheckConsumer(
   dir: string,
   fixturesDir: string,
   runtimeExports: RuntimeExports,
+  runtime: ConsumerRuntime = CURRENT_RUNTIME,
 ): Promise<void> {
   copyConsumerFixtures(fixturesDir, dir);
   const files: string[] = [];
@@ -248,8 +390,9 @@ export async function typecheckConsumer(
   }
   const tsconfig = { compilerOptions: CONSUMER_COMPILER_OPTIONS, files };
   writeFileSync(path.join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
-  await runCommand(process.execPath, [tscPath(root), '-p', 'tsconfig.json', '--pretty', 'false'], {
+  await runCommand(runtime.node, [tscPath(root), '-p', 'tsconfig.json', '--pretty', 'false'], {
     cwd: dir,
+    env: runtime.env ?? isolatedEnv(),
     timeoutMs: 180_000,
   });
 }

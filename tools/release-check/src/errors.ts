@@ -12,7 +12,8 @@ export type ReleaseCheckErrorCode =
   | 'ERR_PACKED_PACKAGE_INVALID'
   | 'ERR_PUBLINT_FAILED'
   | 'ERR_CONSUMER_CHECK_FAILED'
-  | 'ERR_USAGE';
+  | 'ERR_USAGE'
+  | 'ERR_REGISTRY_FAILED';
 
 /** Base class of every error thrown by `@weft/release-check`. */
 export class ReleaseCheckError extends Error {
@@ -109,6 +110,13 @@ export class ConsumerCheckError extends ReleaseCheckError {
 export class UsageError extends ReleaseCheckError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_USAGE', message, options);
+  }
+}
+
+/** The throwaway registry of a release test could not start, or answered a request wrongly. */
+export class RegistryError extends ReleaseCheckError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_REGISTRY_FAILED', message, options);
   }
 }
 

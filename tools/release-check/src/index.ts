@@ -15,12 +15,18 @@ export {
 export {
   BLOCKED_REGISTRY,
   CONSUMER_COMPILER_OPTIONS,
+  type ConsumerRuntime,
+  checkInstalledPackages,
   copyConsumerFixtures,
+  type ExpectedPackage,
   entryPoints,
   exportParitySource,
   importInstalled,
+  installFromRegistry,
   installTarballs,
+  type PackageSource,
   packageNameOf,
+  type RegistryInstallOptions,
   type RuntimeExports,
   runSmokeScript,
   typecheckConsumer,
@@ -31,6 +37,7 @@ export {
   ConsumerCheckError,
   PackedPackageError,
   PublintError,
+  RegistryError,
   ReleaseCheckError,
   type ReleaseCheckErrorCode,
   UsageError,
@@ -49,12 +56,31 @@ export {
 export { type PackedTarball, packPackages, readTarball } from './pack.js';
 export { checkPackageMetadata, type WorkspaceRoot } from './package-metadata.js';
 export {
+  type LocalRegistry,
+  type LocalRegistryOptions,
+  type Packument,
+  startLocalRegistry,
+  verdaccioConfig,
+} from './registry.js';
+export {
   type PackedSummary,
   type ReleaseCheckOptions,
   type ReleaseReport,
   runReleaseCheck,
 } from './release-check.js';
 export { type CommandOutput, isolatedEnv, type RunCommandOptions, runCommand } from './run-command.js';
+export {
+  ATTW_PROFILE,
+  checkTypesResolution,
+  type TypesProblem,
+  type TypesReport,
+} from './types-resolution.js';
+export {
+  cloneWorkingTree,
+  WORKING_COPY_IDENTITY,
+  type WorkingCopy,
+  workingCopyEnv,
+} from './working-copy.js';
 export {
   findWorkspaceRoot,
   listPublicPackages,
