@@ -78,6 +78,8 @@ export default defineConfig({
           name: 'packaging',
           root: 'tools/release-check',
           include: ['test/**/*.test.ts'],
+          // the release through a real registry on every Node line: `pnpm test:release` (vitest.release.config.ts)
+          exclude: ['test/release/**'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },
