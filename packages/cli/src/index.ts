@@ -28,6 +28,7 @@ export {
 export { createProgressDisplay, formatDuration, type ProgressDisplay } from './progress-display.js';
 export { buildCatalog, type CatalogRequest } from './project-catalog.js';
 export {
+  findPipelines,
   listNodeModules,
   loadPipelineRegistry,
   loadSettings,

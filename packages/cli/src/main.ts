@@ -67,6 +67,7 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     stderr: io.stderr ?? process.stderr,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
   };
   let exitCode = 0;
   const program = buildProgram(fullIO, (code) => {

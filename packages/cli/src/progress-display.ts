@@ -45,6 +45,7 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 class LiveDisplay implements ProgressDisplay {
   readonly #update: ReturnType<typeof createLogUpdate>;
   readonly #colour: boolean;
+  readonly #stream: TextStream;
   readonly #running = new Set<string>();
   #title = '';
   #total = 0;
@@ -54,10 +55,50 @@ class LiveDisplay implements ProgressDisplay {
   #startedAt = performance.now();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #restoreOutput: (() => void) | undefined;
 
   constructor(stream: TextStream, colour: boolean) {
-    this.#update = createLogUpdate(stream as NodeJS.WriteStream);
+    this.#stream = stream;
+    // log-update writes through the stream's own write, captured now: other writes to the
+    // terminal are routed above the block while it is drawn (see #captureOutput).
+    const write = stream.write;
+    const direct = Object.create(stream, {
+      write: { value: (...args: unknown[]) => (write as (...a: unknown[]) => unknown).apply(stream, args) },
+    });
+    this.#update = createLogUpdate(direct as NodeJS.WriteStream);
     this.#colour = colour;
+  }
+
+  /**
+   * While the block is drawn, whatever else this process writes to the terminal (console output,
+   * worker threads' output, which reaches the main thread's stdout and stderr) is printed above
+   * the block, line by line, instead of through it.
+   */
+  #captureOutput(): void {
+    const streams = [this.#stream, process.stdout, process.stderr].filter(
+      (s, i, all) => all.indexOf(s) === i && (s === this.#stream || (s as TextStream).isTTY === true),
+    ) as TextStream[];
+    const restores = streams.map((target) => {
+      const original = target.write;
+      let pending = '';
+      target.write = ((chunk: unknown, ...rest: unknown[]) => {
+        pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) this.#update.persist(line);
+        if (lines.length > 0) this.#render();
+        const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+        callback?.();
+        return true;
+      }) as TextStream['write'];
+      return () => {
+        target.write = original;
+        if (pending !== '') this.#update.persist(pending);
+      };
+    });
+    this.#restoreOutput = () => {
+      for (const restore of restores) restore();
+    };
   }
 
   #paint(style: Parameters<typeof styleText>[0], text: string): string {
@@ -75,6 +116,7 @@ class LiveDisplay implements ProgressDisplay {
           this.#render();
         }, 100);
         this.#timer.unref();
+        this.#captureOutput();
         break;
       case 'node-start':
         this.#running.add(event.node.name);
@@ -100,6 +142,7 @@ class LiveDisplay implements ProgressDisplay {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#restoreOutput?.();
     this.#update.clear();
     this.#update.done();
   }

@@ -8,10 +8,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type DatasetClass, type Hooks, Pipeline } from '@weft/runner';
 import type { ConfigKind, MergeStrategy } from './config-loader.js';
-import { ConfigError } from './errors.js';
+import { CliError, ConfigError } from './errors.js';
 
 /** What `src/settings.ts` may export (each optional), as Kedro's `settings.py`. */
 export interface ProjectSettings {
@@ -160,6 +160,7 @@ export async function loadPipelineRegistry(projectDir: string): Promise<Register
   try {
     result = await register();
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new ConfigError(
       `registerPipelines() threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
       { file },
@@ -191,6 +192,76 @@ export async function loadPipelineRegistry(projectDir: string): Promise<Register
     });
   }
   return { pipelines, file };
+}
+
+/**
+ * Kedro's `find_pipelines()`: the pipelines of `pipelines/<name>/pipeline.ts` (or `.mts`, `.js`,
+ * `.mjs`) beside the registry module, each from its `createPipeline()`, keyed by folder name.
+ * Folders without such a module are skipped; `__default__` is yours to add.
+ *
+ * @example
+ * ```ts
+ * // src/pipeline-registry.ts
+ * import { findPipelines } from '@weft/cli';
+ * export async function registerPipelines() {
+ *   const pipelines = await findPipelines(import.meta.url);
+ *   return { ...pipelines, __default__: pipeline(Object.values(pipelines)) };
+ * }
+ * ```
+ * @throws {ConfigError} naming the module that does not export `createPipeline()` or whose
+ * `createPipeline()` does not return a pipeline.
+ */
+export async function findPipelines(registry: string | URL): Promise<Record<string, Pipeline>> {
+  const registryPath =
+    registry instanceof URL || String(registry).startsWith('file:')
+      ? fileURLToPath(registry)
+      : String(registry);
+  const dir = join(registryPath, '..', 'pipelines');
+  let names: string[];
+  try {
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_'))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return {};
+  }
+  const found: Record<string, Pipeline> = {};
+  for (const name of names) {
+    let path: string | undefined;
+    for (const ext of MODULE_EXTENSIONS) {
+      if (await isFile(join(dir, name, `pipeline${ext}`))) {
+        path = join(dir, name, `pipeline${ext}`);
+        break;
+      }
+    }
+    if (path === undefined) continue;
+    const file = display(join(registryPath, '..', '..'), path);
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(
+        `cannot load the module: ${(error as Error)?.message ?? String(error)}`,
+        { file },
+        { cause: error },
+      );
+    }
+    if (typeof mod.createPipeline !== 'function') {
+      throw new ConfigError(
+        `it must export a function createPipeline(); its exports: ${Object.keys(mod).join(', ') || 'none'}`,
+        {
+          file,
+        },
+      );
+    }
+    const created = await (mod.createPipeline as () => unknown)();
+    if (!(created instanceof Pipeline)) {
+      throw new ConfigError(`createPipeline() returned ${describe(created)}, not a pipeline`, { file });
+    }
+    found[name] = created;
+  }
+  return found;
 }
 
 function describe(value: unknown): string {

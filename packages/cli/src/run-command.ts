@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, realpath, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NodeFailedError, RunnerError } from '@weft/runner';
+import { NodeFailedError, RunCancelledError, RunnerError } from '@weft/runner';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CliError, UsageError } from './errors.js';
 import { parseLoadVersions, parseParams, splitList } from './option-values.js';
@@ -25,6 +25,8 @@ export interface CliIO {
   readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Aborted to stop the run (the bin aborts it on the first Ctrl-C). */
+  readonly signal?: AbortSignal;
 }
 
 /** The flags of `weft run`, as commander gives them. */
@@ -271,13 +273,22 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
   });
   const command = `weft run${args.length > 0 ? ` ${args.join(' ')}` : ''}`;
   let result: Awaited<ReturnType<typeof runProject>>;
+  const onAbort = () =>
+    display.handle({
+      type: 'log',
+      level: 'warning',
+      text: 'weft: stopping the run (Ctrl-C again to quit at once)',
+    });
+  io.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     result = await runProject({
       ...options,
       command,
       onEvent: (event: RunEvent) => display.handle(event),
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
     });
   } finally {
+    io.signal?.removeEventListener('abort', onAbort);
     display.stop();
   }
   const { record, error } = result;
@@ -293,6 +304,10 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
           `Also failed while the run was stopping: node '${other.node}': ${describe(other.error)}\n`,
         );
       }
+    } else if (error instanceof RunCancelledError) {
+      const running =
+        error.abandonedNodes.length > 0 ? ` (left running: ${error.abandonedNodes.join(', ')})` : '';
+      io.stderr.write(`\nThe run was stopped${running}.\n`);
     } else {
       io.stderr.write(`\nThe run failed: ${indentRest(causeText(error))}\n`);
     }

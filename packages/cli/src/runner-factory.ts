@@ -72,7 +72,7 @@ export async function createProjectRunner(request: RunnerRequest): Promise<Proje
     case 'thread':
       return {
         runner: new ThreadRunner(workers),
-        description: `thread (${maxWorkers ?? 'default'} max workers)`,
+        description: maxWorkers === undefined ? 'thread' : `thread (${maxWorkers} nodes at once)`,
         close: async () => {},
       };
     case 'parallel': {

@@ -142,6 +142,8 @@ describe('progress display', () => {
     expect(out).toContain('0/2 nodes');
     expect(out).toContain('running: a');
     display.handle({ type: 'log', level: 'info', text: 'hello from a' });
+    stream.write('printed by a node\n'); // what a node or a worker writes to the terminal
+    expect(out).toMatch(/printed by a node\n[^]*0\/2 nodes/); // above the block, which is redrawn
     a.status = 'completed';
     display.handle({ type: 'node-end', node: a });
     expect(out).toContain('1/2 nodes');
@@ -151,5 +153,7 @@ describe('progress display', () => {
     const end = out.length;
     display.stop();
     expect(out.length).toBe(end);
+    stream.write('after\n');
+    expect(out.endsWith('after\n')).toBe(true); // the stream is itself again
   });
 });

@@ -202,6 +202,30 @@ describe('project module errors through the weft bin', () => {
     );
   });
 
+  it("a registry built with findPipelines (Kedro's find_pipelines) runs, and a pipeline module without createPipeline is named", async () => {
+    await project.write(
+      'src/pipeline-registry.ts',
+      [
+        "import { findPipelines } from '@weft/cli';",
+        "import { pipeline } from '@weft/runner';",
+        'export async function registerPipelines() {',
+        '  const found = await findPipelines(import.meta.url);',
+        '  return { ...found, __default__: pipeline(Object.values(found)) };',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const ok = await weft(project.dir, ['run', '--pipeline', 'data_processing']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('Completed: 3 of 3 nodes ran');
+    await project.write('src/pipelines/broken/pipeline.ts', 'export const nothing = 1;\n');
+    const broken = await weft(project.dir, ['run']);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toBe(
+      'weft: error: src/pipelines/broken/pipeline.ts: it must export a function createPipeline(); its exports: nothing\n',
+    );
+  });
+
   it('settings with an export of the wrong shape', async () => {
     await project.write('src/settings.ts', 'export const hooks = { beforeNodeRun() {} };\n');
     const result = await weft(project.dir, ['run']);

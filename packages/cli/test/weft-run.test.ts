@@ -8,7 +8,15 @@ import { findRedisServer } from '@weft/distributed';
 import type { Pipeline, PipelineFilter } from '@weft/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject, type RunRecord } from '../src/index.js';
-import { copyProject, shell, type TempProject, WEFT_BIN, weft, weftInProcess } from './support/projects.js';
+import {
+  copyProject,
+  shell,
+  type TempProject,
+  WEFT_BIN,
+  weft,
+  weftInProcess,
+  weftInterrupted,
+} from './support/projects.js';
 
 const skipWithoutRedis = findRedisServer() === undefined && process.env.CI !== 'true';
 if (skipWithoutRedis) {
@@ -416,6 +424,36 @@ describe('a failed run', () => {
       expect(failed.stderr).not.toContain('--from-nodes');
       const again = await weft(project.dir, ['run']);
       expect(again.code, again.stderr).toBe(0);
+    } finally {
+      await project.remove();
+    }
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('stops the run: no new node starts, the summary and the resume command follow, exit 1', async () => {
+    const project = await copyProject();
+    try {
+      const result = await weftInterrupted(
+        project.dir,
+        ['run', '--runner', 'thread', '--report', 'out/stopped.json'],
+        '[4/7] completed split_data',
+        { WEFT_TEST_SLOW_AT: 'train_model' },
+      );
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.exitedAfterMs).toBeLessThan(30_000); // train_model would take a minute
+      expect(result.stderr).toContain('weft: stopping the run (Ctrl-C again to quit at once)');
+      expect(result.stderr).toContain('The run was stopped (left running: train_model).');
+      expect(result.stderr).toContain('--from-nodes "split_data"');
+      expect(result.stdout).toContain('Cancelled: 4 of 7 nodes ran');
+      const r = await record(project, 'out/stopped.json');
+      expect(r.status).toBe('cancelled');
+      expect(
+        r.nodes
+          .filter((n) => n.status === 'not-run')
+          .map((n) => n.name)
+          .sort(),
+      ).toEqual(['evaluate_model', 'reporting.summarise', 'train_model']);
     } finally {
       await project.remove();
     }
