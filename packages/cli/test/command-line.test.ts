@@ -143,7 +143,7 @@ describe('progress display', () => {
     expect(out).toContain('running: a');
     display.handle({ type: 'log', level: 'info', text: 'hello from a' });
     stream.write('printed by a node\n'); // what a node or a worker writes to the terminal
-    expect(out).toMatch(/printed by a node\n[^]*0\/2 nodes/); // above the block, which is redrawn
+    expect(out).toMatch(/printed by a node\n[\s\S]*0\/2 nodes/); // above the block, which is redrawn
     a.status = 'completed';
     display.handle({ type: 'node-end', node: a });
     expect(out).toContain('1/2 nodes');
