@@ -11,7 +11,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeFailedError, RunCancelledError, RunnerError } from '@weft/runner';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CliError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { parseLoadVersions, parseParams, splitList } from './option-values.js';
 import { createProgressDisplay } from './progress-display.js';
 import type { RunEvent, RunRecord } from './run-events.js';
@@ -337,4 +337,4 @@ async function writeReport(path: string, record: RunRecord, io: CliIO): Promise<
   io.stdout.write(`Run record: ${showPath(path, io.cwd)}\n`);
 }
 
-export { CliError, type RunFlags };
+export type { RunFlags };

@@ -24,7 +24,7 @@ import {
   type RunResult,
 } from '@weft/runner';
 import { deepMerge, loadConfig, type ProjectConfig } from './config-loader.js';
-import { CliError, ConfigError, UsageError } from './errors.js';
+import { ConfigError, UsageError } from './errors.js';
 import { unknownParamKeys } from './option-values.js';
 import { type PrefectRequest, type PrefectSession, startPrefect } from './prefect-reporting.js';
 import { buildCatalog, checkLoadVersions } from './project-catalog.js';
@@ -603,5 +603,3 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     await runner.close();
   }
 }
-
-export { CliError };
