@@ -16,6 +16,8 @@ export const CONTEXT_VAR_BRAND: unique symbol = Symbol.for('@weft/contextvars/Co
 export interface VarHandle {
   readonly name: string;
   readonly _id: number;
+  /** Whether the variable's bindings are left out of a Context's mapping view. */
+  readonly _hidden?: boolean;
   /** Decodes a JSON value that was deserialized before this variable existed. */
   _decodeLate(json: unknown): unknown;
 }
@@ -56,12 +58,13 @@ export function leafVar(leaf: Leaf): VarHandle | undefined {
   return variable !== undefined && variable._id === leaf.id ? variable : undefined;
 }
 
-/** Number of resolved bindings in `map`. */
+/** Number of resolved bindings in `map`, hidden variables left out. */
 export function resolvedSize(map: PersistentMap): number {
-  if (state.placeholders.size === 0) return map.size;
+  if (state.placeholders.size === 0 && state.hiddenVars === 0) return map.size;
   let size = 0;
   map.forEach((leaf) => {
-    if (leafVar(leaf) !== undefined) size++;
+    const variable = leafVar(leaf);
+    if (variable !== undefined && variable._hidden !== true) size++;
   });
   return size;
 }

@@ -22,6 +22,14 @@ export interface ContextVarOptions<T> {
   propagate?: boolean;
   /** How the value is encoded to JSON and back when it travels. Default: the value must be JSON. */
   codec?: Codec<T>;
+  /**
+   * Leave the variable's bindings out of a Context's mapping view (`size`, `keys`, `values`,
+   * `entries`, iteration, `console.log`); `get`, `set`, `run` and `ctx.get(variable)` work as
+   * usual. For a library's own bookkeeping, which the code it runs should not see (the worker
+   * executor tags each task's context with the task this way). Cannot be combined with
+   * `propagate`. Default `false`.
+   */
+  hidden?: boolean;
 }
 
 const TOKEN_KEY = Symbol('Token');
@@ -54,6 +62,8 @@ export class ContextVar<T> {
   readonly propagate: boolean;
   /** Codec used when the variable crosses a boundary. */
   readonly codec: Codec<T> | undefined;
+  /** @internal Whether bindings are left out of a Context's mapping view. */
+  readonly _hidden: boolean;
   // Last lookup, keyed by the (immutable) map it was made in: a repeated get is one comparison.
   private _cacheMap: PersistentMap | undefined = undefined;
   private _cacheLeaf: Leaf | undefined = undefined;
@@ -65,6 +75,12 @@ export class ContextVar<T> {
     this._default = options.default;
     this.propagate = options.propagate === true;
     this.codec = options.codec;
+    this._hidden = options.hidden === true;
+    if (this._hidden) {
+      if (this.propagate)
+        throw new TypeError(`context variable '${name}': a hidden variable cannot propagate`);
+      state.hiddenVars++;
+    }
     this._id = this.propagate ? registerPropagatable(this) : allocateId();
   }
 

@@ -99,7 +99,8 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
   *entries(): IterableIterator<[ContextVar<unknown>, unknown]> {
     for (const leaf of this._map.leaves()) {
       const variable = leafVar(leaf);
-      if (variable !== undefined) yield [variable as ContextVar<unknown>, readLeaf(leaf, variable)];
+      if (variable !== undefined && variable._hidden !== true)
+        yield [variable as ContextVar<unknown>, readLeaf(leaf, variable)];
     }
   }
 

@@ -44,6 +44,8 @@ interface SharedState {
   readonly als: AsyncLocalStorage<ContextState>;
   root: ContextState | undefined;
   nextId: number;
+  /** Number of hidden variables created (while 0, a context's size is its map's size). */
+  hiddenVars: number;
   /** Ids of placeholders that no context holds any more, free for reuse. */
   readonly freeIds: number[];
   /** Propagatable variables by name. */
@@ -62,7 +64,7 @@ interface SharedState {
 }
 
 /** Bumped whenever the shape of SharedState, ContextState or the map nodes changes. */
-const LAYOUT = 2;
+const LAYOUT = 3;
 const KEY = Symbol.for('@weft/contextvars/state');
 
 /** How many freed placeholder ids are kept for reuse while plenty of fresh ids remain. */
@@ -76,6 +78,7 @@ function createState(): SharedState {
     als: new AsyncLocalStorage<ContextState>(),
     root: undefined,
     nextId: 1,
+    hiddenVars: 0,
     freeIds: [],
     registry: new Map(),
     placeholders: new Map(),

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   Context,
@@ -179,5 +180,29 @@ describe('the per-thread root context', () => {
     expect(seen).toBe('root');
     v.reset(token);
     expect(v.get('unset')).toBe('unset');
+  });
+});
+
+describe('hidden variables', () => {
+  it("are left out of a context's mapping view, yet get, set, run and copies work as usual", () => {
+    const tag = new ContextVar<string>('ctx-test.hidden', { hidden: true });
+    const shown = new ContextVar<string>('ctx-test.shown');
+    const ctx = new Context();
+    ctx.run(() => {
+      tag.set('task-1');
+      shown.set('visible');
+    });
+    expect(ctx.size).toBe(1);
+    expect([...ctx.keys()]).toEqual([shown]);
+    expect([...ctx.values()]).toEqual(['visible']);
+    expect(inspect(ctx)).not.toContain('hidden');
+    expect(ctx.get(tag)).toBe('task-1');
+    expect(ctx.has(tag)).toBe(true);
+    const copy = ctx.copy();
+    expect(copy.run(() => shown.run('inner', () => [tag.get(), copyContext().size]))).toEqual(['task-1', 1]);
+    expect(tag.run('other', () => copyContext().size)).toBe(0);
+    expect(() => new ContextVar('ctx-test.hiddenPropagated', { hidden: true, propagate: true })).toThrow(
+      'a hidden variable cannot propagate',
+    );
   });
 });

@@ -85,9 +85,17 @@ function checkExportName(exportName: unknown, where: string): string {
   return exportName;
 }
 
+/**
+ * `'<file name>#<export>'`: how a task is named in messages, on both sides of a thread boundary.
+ *
+ * @internal
+ */
+export function taskName(moduleUrl: string, exportName: string): string {
+  return `${moduleUrl.slice(moduleUrl.lastIndexOf('/') + 1)}#${exportName}`;
+}
+
 function makeRef(moduleUrl: string, exportName: string): TaskRef<never, unknown> {
-  const file = moduleUrl.slice(moduleUrl.lastIndexOf('/') + 1);
-  const ref = { moduleUrl, exportName, name: `${file}#${exportName}` };
+  const ref = { moduleUrl, exportName, name: taskName(moduleUrl, exportName) };
   Object.defineProperty(ref, TASK_REF_BRAND, { value: true });
   return Object.freeze(ref) as unknown as TaskRef<never, unknown>;
 }

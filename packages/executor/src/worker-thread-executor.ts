@@ -42,13 +42,21 @@ import {
   InvalidStateError,
   TaskArgumentsError,
   TaskContextError,
+  TaskLeftoverError,
   TaskReferenceError,
+  TaskResultError,
   TimeoutError,
 } from './errors.js';
 import type { ExecutorOptions, SubmitOptions } from './executor.js';
 import type { Future } from './future.js';
 import { type Completion, type Prepared, QueueingExecutor } from './queueing-executor.js';
-import { type FailureKind, type TaskMessage, TRAMPOLINE_LOADED } from './task-protocol.js';
+import {
+  type FailureKind,
+  LEFTOVER,
+  RESULT_UNSENT,
+  type TaskMessage,
+  TRAMPOLINE_LOADED,
+} from './task-protocol.js';
 import { isTaskRef, type TaskArgs, type TaskRef, type TaskResult } from './task-ref.js';
 import { decodeThrown, type ErrorClassRegistry, type ThrownValue } from './thrown-value.js';
 import {
@@ -108,6 +116,8 @@ const OWN_ERRORS: ErrorClassRegistry = new Map<string, new (...args: never[]) =>
   ['TaskReferenceError', TaskReferenceError],
   ['TaskContextError', TaskContextError],
   ['TaskArgumentsError', TaskArgumentsError],
+  ['TaskResultError', TaskResultError],
+  ['TaskLeftoverError', TaskLeftoverError],
 ]);
 
 /** An own data property of `value` (never inherited, never a getter). */
@@ -247,6 +257,10 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
   #pool: Piscina | undefined = undefined;
   /** Workers that loaded the trampoline: until one did, a worker failure means none can start. */
   #startedWorkers = 0;
+  /** Id of the next task message. */
+  #nextId = 0;
+  /** Tasks handed to the pool and not settled, by message id (for reports from the workers). */
+  readonly #inflight = new Map<number, { readonly name: string; readonly done: Completion }>();
 
   constructor(options: WorkerThreadExecutorOptions = {}) {
     const where = 'new WorkerThreadExecutor()';
@@ -338,7 +352,8 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
       }
     }
     const target = targetOf(task);
-    const message: TaskMessage = ctx === undefined ? { target, args } : { target, ctx, args };
+    const id = this.#nextId++;
+    const message: TaskMessage = ctx === undefined ? { id, target, args } : { id, target, ctx, args };
     return { name: task.name, payload: { name: task.name, message, transferList } };
   }
 
@@ -358,8 +373,11 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
       }
     }
     const options = transferList === undefined && signal === undefined ? undefined : { transferList, signal };
+    const inflight = this.#inflight;
+    inflight.set(message.id, { name, done });
     pool.run(message, options as never).then(
       (outcome: unknown) => {
+        inflight.delete(message.id);
         let ok = false;
         let value: unknown;
         try {
@@ -370,6 +388,7 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
         settle(done, ok, value);
       },
       (error: unknown) => {
+        inflight.delete(message.id);
         let value: unknown;
         try {
           value = this.#infrastructureError(name, error, signal);
@@ -420,12 +439,75 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
       [...execArgv, ...this.#execArgv],
     );
     pool.on('message', (message: unknown) => {
-      if (typeof message === 'object' && message !== null && ownValue(message, TRAMPOLINE_LOADED) === true)
-        this.#startedWorkers++;
+      if (typeof message !== 'object' || message === null) return;
+      try {
+        if (ownValue(message, TRAMPOLINE_LOADED) === true) this.#startedWorkers++;
+        const leftover = ownValue(message, LEFTOVER);
+        if (typeof leftover === 'object' && leftover !== null) this.#onLeftover(leftover);
+        const unsent = ownValue(message, RESULT_UNSENT);
+        if (typeof unsent === 'object' && unsent !== null) this.#onResultUnsent(unsent);
+      } catch (error) {
+        process.emitWarning(error instanceof Error ? error : new Error(show(error)));
+      }
     });
     pool.on('error', (error: unknown) => this.#onPoolError(error));
     this.#pool = pool;
     return pool;
+  }
+
+  /**
+   * Work a task left behind threw in its worker thread (or code that ran outside any task did):
+   * reported as a process warning naming the task; no task fails for it.
+   */
+  #onLeftover(report: object): void {
+    const task = ownValue(report, 'task');
+    const source =
+      ownValue(report, 'source') === 'unhandledRejection'
+        ? 'an unhandled rejection'
+        : 'an uncaught exception';
+    let cause: unknown;
+    try {
+      cause = decodeThrown(ownValue(report, 'error') as ThrownValue, OWN_ERRORS);
+    } catch (error) {
+      cause = error;
+    }
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : show(cause);
+    const message =
+      typeof task === 'string'
+        ? `WorkerThreadExecutor: task '${task}' left work behind that threw after the task had finished (${source} in its worker thread): ${reason}`
+        : `WorkerThreadExecutor: code that ran outside any task in a worker thread threw (${source}; module top-level code, or a callback that lost its context): ${reason}`;
+    process.emitWarning(
+      new TaskLeftoverError(message, typeof task === 'string' ? task : undefined, { cause }),
+    );
+  }
+
+  /**
+   * Piscina could not send a task's result back: the task fails with {@link TaskResultError}, and
+   * its worker thread, whose piscina slot now waits for an answer that never comes, is replaced.
+   */
+  #onResultUnsent(report: object): void {
+    const id = ownValue(report, 'id');
+    const entry = typeof id === 'number' ? this.#inflight.get(id) : undefined;
+    if (entry === undefined) return;
+    this.#inflight.delete(id as number);
+    let cause: unknown;
+    try {
+      cause = decodeThrown(ownValue(report, 'error') as ThrownValue);
+    } catch (error) {
+      cause = error;
+    }
+    const reason = cause instanceof Error ? cause.message : show(cause);
+    settle(
+      entry.done,
+      false,
+      new TaskResultError(
+        `task '${entry.name}': its result cannot be sent back from the worker thread: ${reason}`,
+        { cause },
+      ),
+    );
+    const threadId = ownValue(report, 'threadId');
+    const thread = this.#pool?.threads.find((worker) => worker.threadId === threadId);
+    thread?.terminate().catch(() => undefined);
   }
 
   /** An error from a worker that was not running a task: a crash while idle, or a failed start. */

@@ -1,28 +1,97 @@
 /**
  * The worker side of `WorkerThreadExecutor`: piscina's `filename`. For each task it imports the
- * target module (once), rebuilds the submitter's context when one was sent, runs the export
- * inside it and answers with a {@link TaskOutcome} envelope (never a rejection), so that errors
- * arrive whole and worker failures are told apart from task failures.
+ * target module (once), gives the task its own Context (rebuilt from the submitter's when one was
+ * sent, else empty), runs the export inside it and answers with a {@link TaskOutcome} envelope
+ * (never a rejection), so that errors arrive whole and worker failures are told apart from task
+ * failures.
  *
- * When a task carries no context the trampoline does not enter one, so a worker that only runs
- * such tasks never switches AsyncLocalStorage on (and keeps Node's fast `await`).
+ * Each task's Context carries a hidden tag naming the task, which everything the task schedules
+ * (timers, promise callbacks) inherits. An uncaught exception or unhandled rejection in this
+ * thread is therefore attributed: while its task runs it fails that task; after, it is reported
+ * to the main thread as work the task left behind, and no other task is blamed.
  *
  * @internal
  * @module
  */
 
-import { parentPort } from 'node:worker_threads';
-import { Context, copyContext, deserializeContext, type SerializedContext } from '@weft/contextvars';
+import { parentPort, threadId } from 'node:worker_threads';
+import { Context, ContextVar, deserializeContext, type SerializedContext } from '@weft/contextvars';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { type FailureKind, type TaskMessage, type TaskOutcome, TRAMPOLINE_LOADED } from './task-protocol.js';
+import {
+  type FailureKind,
+  LEFTOVER,
+  type LeftoverReport,
+  RESULT_UNSENT,
+  type TaskMessage,
+  type TaskOutcome,
+  TRAMPOLINE_LOADED,
+  type UnsentResultReport,
+} from './task-protocol.js';
+import { taskName } from './task-ref.js';
 import { encodeThrown } from './thrown-value.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a task is any exported function
 type AnyFunction = (...args: any[]) => unknown;
 
-const functions = new Map<string, AnyFunction>();
+interface Loaded {
+  readonly fn: AnyFunction;
+  readonly name: string;
+}
 
+/** One task run in this thread, as its Context's hidden tag. */
+interface TaskRecord {
+  readonly name: string;
+  /** Whether its outcome was handed to piscina. */
+  finished: boolean;
+  /** Hands an outcome to piscina now (async tasks only: a stray error of the task fails it). */
+  settle: ((outcome: TaskOutcome) => void) | undefined;
+}
+
+const loaded = new Map<string, Loaded>();
+const taskTag = new ContextVar<TaskRecord>('@weft/executor:task', { hidden: true });
+
+/** The task whose successful outcome was handed to piscina last, until the next task starts. */
+let awaitingPost: { readonly id: number; readonly name: string } | undefined;
+
+process.on('uncaughtException', (error) => onStray('uncaughtException', error));
+process.on('unhandledRejection', (reason) => onStray('unhandledRejection', reason));
 parentPort?.postMessage({ [TRAMPOLINE_LOADED]: true });
+
+/**
+ * An error no code caught. Piscina sends a result that structured clone refuses by throwing the
+ * `DataCloneError` from a microtask: that one is the last task's unsendable result. Anything
+ * else is attributed through the hidden tag of the context it ran in.
+ */
+function onStray(source: LeftoverReport['source'], error: unknown): void {
+  try {
+    const task = taskTag.get(undefined);
+    if (task === undefined && awaitingPost !== undefined && isCloneError(error)) {
+      const report: UnsentResultReport = { id: awaitingPost.id, threadId, error: encodeThrown(error) };
+      awaitingPost = undefined;
+      parentPort?.postMessage({ [RESULT_UNSENT]: report });
+      return;
+    }
+    if (task !== undefined && !task.finished && task.settle !== undefined) {
+      task.settle(failure('task', error));
+      return;
+    }
+    const report: LeftoverReport = { task: task?.name ?? null, source, error: encodeThrown(error) };
+    parentPort?.postMessage({ [LEFTOVER]: report });
+  } catch (failed) {
+    // Reporting itself failed: nothing is left but the worker's own error channel.
+    queueMicrotask(() => {
+      throw failed;
+    });
+  }
+}
+
+function isCloneError(error: unknown): boolean {
+  try {
+    return typeof error === 'object' && error !== null && (error as Error).name === 'DataCloneError';
+  } catch {
+    return false;
+  }
+}
 
 function failure(kind: FailureKind, error: unknown): TaskOutcome {
   return { ok: false, kind, error: encodeThrown(error) };
@@ -52,26 +121,27 @@ async function load(moduleUrl: string, exportName: string): Promise<AnyFunction>
 }
 
 /** Wraps a result in the success envelope, keeping a `move()`d value transferable. */
-function success(value: unknown): unknown {
+function success(value: unknown): TaskOutcome {
   if (typeof value === 'object' && value !== null && transferableSymbol in value && valueSymbol in value) {
     const movable = value as Record<symbol, object>;
     return move({
       [transferableSymbol]: movable[transferableSymbol] as object,
       [valueSymbol]: { ok: true, value: movable[valueSymbol] } as object,
-    });
+    }) as unknown as TaskOutcome;
   }
-  return { ok: true, value } satisfies TaskOutcome;
+  return { ok: true, value };
 }
 
 /**
  * Runs one task; piscina calls it with the message built by `WorkerThreadExecutor`. Synchronous
  * as far as the task is: a cached function returning a plain value answers without creating a
- * promise (each one costs more once AsyncLocalStorage is on in this thread).
+ * promise.
  */
 export default function runTask(message: TaskMessage): unknown {
+  awaitingPost = undefined;
   const { target } = message;
-  const fn = functions.get(`${target.exportName}\u0000${target.moduleUrl}`);
-  return fn === undefined ? loadAndRun(message) : run(fn, message);
+  const entry = loaded.get(`${target.exportName}\u0000${target.moduleUrl}`);
+  return entry === undefined ? loadAndRun(message) : run(entry, message);
 }
 
 async function loadAndRun(message: TaskMessage): Promise<unknown> {
@@ -82,46 +152,84 @@ async function loadAndRun(message: TaskMessage): Promise<unknown> {
   } catch (error) {
     return failure('reference', error);
   }
-  functions.set(`${exportName}\u0000${moduleUrl}`, fn);
-  return run(fn, message);
+  const entry: Loaded = { fn, name: taskName(moduleUrl, exportName) };
+  loaded.set(`${exportName}\u0000${moduleUrl}`, entry);
+  return run(entry, message);
 }
 
-// The context rebuilt for the last context text: consecutive tasks from one submitter context
-// get O(1) copies of it instead of parsing and rebuilding it again.
+// The context rebuilt for the last context text, when its values can be shared: consecutive
+// tasks from one submitter context then get O(1) copies of it instead of parsing it again.
 let lastText: string | undefined;
-let lastContext: Context | undefined;
+let lastShared: Context | undefined;
 
-/** A fresh copy (the task's own) of the context the main thread sent as JSON text. */
-function contextFor(text: string): Context {
-  if (text !== lastText || lastContext === undefined) {
-    lastContext = deserializeContext(JSON.parse(text) as SerializedContext);
+/**
+ * The task's own Context: empty when the main thread sent none, else rebuilt from the JSON text.
+ * A rebuilt context is shared (through copies) only when every value in it is a primitive that
+ * no codec produced: an object, or anything a codec decodes, is decoded afresh for each task, so
+ * a task mutating it changes nothing that another task sees.
+ */
+function contextFor(text: string | undefined): Context {
+  if (text === undefined) return new Context();
+  if (text === lastText && lastShared !== undefined) return lastShared.copy();
+  const data = JSON.parse(text) as SerializedContext;
+  const context = deserializeContext(data);
+  if (shareable(context, data)) {
     lastText = text;
+    lastShared = context;
+    return context.copy();
   }
-  return lastContext.copy();
+  return context;
 }
 
-function run(fn: AnyFunction, message: TaskMessage): unknown {
-  const { ctx, args } = message;
-  let context: Context | undefined;
-  if (ctx !== undefined) {
-    try {
-      context = contextFor(ctx);
-    } catch (error) {
-      return failure('context', error);
-    }
-  } else if (copyContext().size > 0) {
-    // An earlier context-less task bound variables in this thread's root context: isolate this
-    // one from them (at the price of entering a context, which it would otherwise avoid).
-    context = new Context();
+function shareable(context: Context, data: SerializedContext): boolean {
+  // Every name resolved: a value decoded late (by a variable defined later) is decoded in place.
+  if (context.size !== Object.keys(data.vars).length) return false;
+  for (const [variable, value] of context) {
+    if (variable.codec !== undefined) return false;
+    if (typeof value === 'object' ? value !== null : typeof value === 'function') return false;
+  }
+  return true;
+}
+
+/** Binds the task's tag in its own context, then calls the task. */
+function tagged(record: TaskRecord, fn: AnyFunction, args: unknown[]): unknown {
+  taskTag.set(record);
+  return fn(...args);
+}
+
+function run(entry: Loaded, message: TaskMessage): unknown {
+  const record: TaskRecord = { name: entry.name, finished: false, settle: undefined };
+  let context: Context;
+  try {
+    context = contextFor(message.ctx);
+  } catch (error) {
+    record.finished = true;
+    return failure('context', error);
   }
   let result: unknown;
+  let thenable: boolean;
   try {
-    result = context === undefined ? fn(...args) : context.run(fn, ...args);
+    result = context.run(tagged, record, entry.fn, message.args);
+    thenable = typeof (result as PromiseLike<unknown> | null)?.then === 'function';
   } catch (error) {
+    record.finished = true;
     return failure('task', error);
   }
-  if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
-    return Promise.resolve(result).then(success, (error: unknown) => failure('task', error));
+  if (!thenable) {
+    record.finished = true;
+    awaitingPost = { id: message.id, name: entry.name };
+    return success(result);
   }
-  return success(result);
+  return new Promise<TaskOutcome>((resolve) => {
+    record.settle = (outcome) => {
+      if (record.finished) return;
+      record.finished = true;
+      if (outcome.ok !== false) awaitingPost = { id: message.id, name: entry.name };
+      resolve(outcome);
+    };
+    Promise.resolve(result).then(
+      (value) => record.settle?.(success(value)),
+      (error: unknown) => record.settle?.(failure('task', error)),
+    );
+  });
 }
