@@ -49,7 +49,7 @@ afterEach(() => {
   expect(Reflect.ownKeys(Object.prototype)).toEqual(protoKeys);
 });
 
-describe('context wire format (property-based)', () => {
+describe('context wire format (property-based)', { timeout: 60_000 }, () => {
   it('values received for names nobody defines are passed on unchanged, whatever the names', () => {
     fc.assert(
       fc.property(

@@ -161,6 +161,8 @@ async function loadAndRun(message: TaskMessage): Promise<unknown> {
 // tasks from one submitter context then get O(1) copies of it instead of parsing it again.
 let lastText: string | undefined;
 let lastShared: Context | undefined;
+// The last context text found not shareable: decoded afresh per task without checking again.
+let lastUnshareable: string | undefined;
 
 /**
  * The task's own Context: empty when the main thread sent none, else rebuilt from the JSON text.
@@ -173,22 +175,25 @@ function contextFor(text: string | undefined): Context {
   if (text === lastText && lastShared !== undefined) return lastShared.copy();
   const data = JSON.parse(text) as SerializedContext;
   const context = deserializeContext(data);
+  if (text === lastUnshareable) return context;
   if (shareable(context, data)) {
     lastText = text;
     lastShared = context;
     return context.copy();
   }
+  lastUnshareable = text;
   return context;
 }
 
 function shareable(context: Context, data: SerializedContext): boolean {
-  // Every name resolved: a value decoded late (by a variable defined later) is decoded in place.
-  if (context.size !== Object.keys(data.vars).length) return false;
+  let resolved = 0;
   for (const [variable, value] of context) {
     if (variable.codec !== undefined) return false;
     if (typeof value === 'object' ? value !== null : typeof value === 'function') return false;
+    resolved++;
   }
-  return true;
+  // Every name resolved: a value decoded late (by a variable defined later) is decoded in place.
+  return resolved === Object.keys(data.vars).length;
 }
 
 /** Binds the task's tag in its own context, then calls the task. */

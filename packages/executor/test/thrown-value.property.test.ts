@@ -101,62 +101,67 @@ afterEach(() => {
   expect(Object.getPrototypeOf({})).toBe(Object.prototype);
 });
 
-describe.each(['clone', 'json'] as const)('thrown-value codec, %s encoding (property-based)', (encoding) => {
-  it('any thrown error round-trips: name, message, own props and cause chain, with a known prototype', () => {
-    fc.assert(
-      fc.property(shape, (s) => {
-        const original = build(s);
-        const wire = transports[encoding](encodeThrown(original, encoding));
-        const back = decodeThrown(wire as never) as Error & Record<string, unknown>;
-        expect(back).toBeInstanceOf(Error);
-        expect(prototypes.has(Object.getPrototypeOf(back))).toBe(true);
-        // A prop may have replaced name or message: what travels is their string form.
-        expect(back.name).toBe(str(original.name));
-        expect(back.message).toBe(str(original.message));
-        const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors']);
-        for (const [k] of s.props) {
-          if (reserved.has(k)) continue;
-          const descriptor = Object.getOwnPropertyDescriptor(back, k);
-          const value = Object.getOwnPropertyDescriptor(original, k)?.value;
-          // JSON drops a prop whose value is undefined; every other prop arrives.
-          if (!(encoding === 'json' && value === undefined)) expect(descriptor).toBeDefined();
-          // What survives the transport comes back equal; the rest as a description (a string).
-          let expected: unknown;
-          try {
-            expected = transports[encoding](value);
-          } catch {
-            expected = undefined;
+describe.each(['clone', 'json'] as const)(
+  'thrown-value codec, %s encoding (property-based)',
+  { timeout: 60_000 },
+  (encoding) => {
+    it('any thrown error round-trips: name, message, own props and cause chain, with a known prototype', () => {
+      fc.assert(
+        fc.property(shape, (s) => {
+          const original = build(s);
+          const wire = transports[encoding](encodeThrown(original, encoding));
+          const back = decodeThrown(wire as never) as Error & Record<string, unknown>;
+          expect(back).toBeInstanceOf(Error);
+          expect(prototypes.has(Object.getPrototypeOf(back))).toBe(true);
+          // A prop may have replaced name or message: what travels is their string form.
+          expect(back.name).toBe(str(original.name));
+          expect(back.message).toBe(str(original.message));
+          const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors']);
+          for (const [k] of s.props) {
+            if (reserved.has(k)) continue;
+            const descriptor = Object.getOwnPropertyDescriptor(back, k);
+            const value = Object.getOwnPropertyDescriptor(original, k)?.value;
+            // JSON drops a prop whose value is undefined; every other prop arrives.
+            if (!(encoding === 'json' && value === undefined)) expect(descriptor).toBeDefined();
+            // What survives the transport comes back equal; the rest as a description (a string).
+            let expected: unknown;
+            try {
+              expected = transports[encoding](value);
+            } catch {
+              expected = undefined;
+            }
+            if (expected !== undefined || value === undefined) {
+              if (!(typeof value === 'number' && Number.isNaN(value)))
+                expect(descriptor?.value).toEqual(expected);
+            } else {
+              expect(typeof descriptor?.value).toBe('string');
+            }
           }
-          if (expected !== undefined || value === undefined) {
-            if (!(typeof value === 'number' && Number.isNaN(value)))
-              expect(descriptor?.value).toEqual(expected);
-          } else {
-            expect(typeof descriptor?.value).toBe('string');
-          }
-        }
-        if (s.cause === 'self') expect(String((back.cause as Error).message)).toMatch(/circular or too deep/);
-        else if (s.cause !== undefined)
-          expect((back.cause as Error).name).toBe(str((original.cause as Error).name));
-      }),
-      { numRuns: 300 },
-    );
-  });
+          if (s.cause === 'self')
+            expect(String((back.cause as Error).message)).toMatch(/circular or too deep/);
+          else if (s.cause !== undefined)
+            expect((back.cause as Error).name).toBe(str((original.cause as Error).name));
+        }),
+        { numRuns: 300 },
+      );
+    });
 
-  it('any thrown value at all is encoded, transported and decoded without throwing', () => {
-    fc.assert(
-      fc.property(
-        fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true }),
-        (value) => {
-          const wire = transports[encoding](encodeThrown(value, encoding));
-          decodeThrown(wire as never);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-});
+    it('any thrown value at all is encoded, transported and decoded without throwing', () => {
+      fc.assert(
+        fc.property(
+          fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true }),
+          (value) => {
+            const wire = transports[encoding](encodeThrown(value, encoding));
+            decodeThrown(wire as never);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  },
+);
 
-describe('decodeThrown on arbitrary wire input (property-based)', () => {
+describe('decodeThrown on arbitrary wire input (property-based)', { timeout: 60_000 }, () => {
   /** Encoded values with one part replaced by garbage, and plain garbage. */
   const garbage = fc.oneof(
     fc.jsonValue(),

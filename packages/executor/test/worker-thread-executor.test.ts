@@ -9,7 +9,6 @@ import {
   move,
   TaskArgumentsError,
   TaskContextError,
-  TaskLeftoverError,
   type TaskRef,
   TaskReferenceError,
   TaskResultError,
@@ -18,7 +17,6 @@ import {
   wait,
 } from '../src/index.js';
 import {
-  basket,
   constructorNamed,
   counter,
   deadline,
