@@ -11,7 +11,7 @@ const folder = mkdtempSync(join(tmpdir(), 'weft-copies-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 // Two physical copies of the package in one thread (a duplicated install) must share one store.
-it('two copies of the package loaded in one thread share the current context', () => {
+it('two copies of the package loaded in one thread share the current context', { timeout: 30_000 }, () => {
   cpSync(source, join(folder, 'copy-a'), { recursive: true });
   cpSync(source, join(folder, 'copy-b'), { recursive: true });
   writeFileSync(join(folder, 'package.json'), '{ "type": "module" }');
