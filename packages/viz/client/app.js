@@ -143,8 +143,8 @@
       const p = producers.get(d) || new Set();
       const c = consumers.get(d) || new Set();
       const ends = new Set([...p, ...c]);
-      // a dataset both written and read only inside one collapsed namespace is not shown
-      if (ends.size === 1 && [...ends][0].startsWith('g:') && p.size > 0 && c.size > 0) continue;
+      // a dataset only a collapsed namespace writes and reads (or nobody reads) is not shown
+      if (ends.size === 1 && [...ends][0].startsWith('g:')) continue;
       const id = `d:${d}`;
       vertices.set(id, {
         id,
@@ -420,6 +420,11 @@
       ? parts.join('')
       : '<p class="empty-state">No nodes to show (check the tag filter).</p>';
     scroll.classList.toggle('fit', view.width < scroll.clientWidth);
+    // a graph wider or taller than its pane opens on the box that has the focus (the top one)
+    const anchor = view.vertices.get(S.focusId);
+    if (anchor && view.width >= scroll.clientWidth)
+      scroll.scrollLeft = Math.max(0, anchor.x - scroll.clientWidth / 2);
+    if (anchor && view.height >= scroll.clientHeight) scroll.scrollTop = Math.max(0, anchor.y - 60);
     S.timings.renderMs = performance.now() - started;
     api.renders++;
     applySearch();
