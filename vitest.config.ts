@@ -46,6 +46,11 @@ export default defineConfig({
   },
   test: {
     reporters: ['default', summaryLine],
+    // CI and contributors' machines are often loaded (2 cores running worker threads, Redis, a
+    // Prefect server and Chromium at once): a test is bounded generously, never timed. Speed is
+    // measured in bench/, not here.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     execArgv: nodeFlags,
     projects: [
       ...packages.map((name) => ({
