@@ -81,15 +81,8 @@ interface Prepared {
 /** Bytes a queued record counts for in the send trigger, besides its message (keys, ids, timestamp, name). */
 const FIXED_LOG_BYTES = 200;
 
-let lastSentMicros = 0;
 const liveSinks = new Set<PrefectApiSink>();
 let exitHookInstalled = false;
-
-/** Strictly increasing across every API sink of this thread (the server sorts by timestamp only). */
-function monotonic(micros: number): number {
-  lastSentMicros = micros > lastSentMicros ? micros : lastSentMicros + 1;
-  return lastSentMicros;
-}
 
 /**
  * Batches records into `POST /logs/` requests: a FIFO queue drained by one sender, a partial batch
@@ -127,6 +120,8 @@ export class PrefectApiSink implements LogSink {
   #carry: (Prepared & { readonly seq: number }) | undefined;
   /** Estimated bytes queued: what triggers a send before the batch interval. */
   #queuedBytes = 0;
+  /** Last timestamp sent: the server sorts by timestamp only, so this sink's are strictly increasing in queue order. */
+  #lastMicros = 0;
   /** Records of the request under way. */
   #inFlight: LogRecord[] = [];
   #enqueued = 0;
@@ -352,13 +347,23 @@ export class PrefectApiSink implements LogSink {
     this.#queuedBytes = 0;
   }
 
+  /**
+   * The record's emit time, or 1 µs after the previous record's when that is not later (records
+   * from worker threads arrive with their own clocks). Per sink: stamping happens when a batch is
+   * built, and another sink's later batches must not push this one's stamps forward.
+   */
+  #monotonic(micros: number): number {
+    this.#lastMicros = micros > this.#lastMicros ? micros : this.#lastMicros + 1;
+    return this.#lastMicros;
+  }
+
   /** Serializes a record with its final timestamp; truncates the message when the payload is oversize. */
   #serialize(record: LogRecord): Prepared {
     const log: LogCreate = {
       name: record.name,
       level: record.level,
       message: record.message,
-      timestamp: formatTimestamp(monotonic(record.timestamp)),
+      timestamp: formatTimestamp(this.#monotonic(record.timestamp)),
       flow_run_id: record.flowRunId,
       task_run_id: record.taskRunId,
     };

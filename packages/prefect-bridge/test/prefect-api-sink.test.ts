@@ -294,4 +294,22 @@ describe('PrefectApiSink', () => {
     expect(sink.stats.inFlight).toBe(1); // still under way in the background, counted when it ends
     await sink.close({ timeoutMs: 100 });
   });
+
+  it("keeps each record's emit time: another sink sending later records first does not push its stamps forward", async () => {
+    server = await startScriptedServer(ok);
+    const client = new PrefectClient({ apiUrl: server.url });
+    const early = new PrefectApiSink({ client, batchIntervalMs: 10_000 });
+    const late = new PrefectApiSink({ client, batchIntervalMs: 10_000 });
+    early.write(record({ timestamp: 1_700_000_000_000_000, message: 'early' }));
+    late.write(record({ timestamp: 1_700_000_005_000_000, message: 'late' }));
+    await late.flush();
+    await early.flush();
+    const stamps = Object.fromEntries(
+      bodies(server)
+        .flat()
+        .map((l) => [l.message, l.timestamp]),
+    );
+    expect(stamps).toEqual({ late: '2023-11-14T22:13:25.000000Z', early: '2023-11-14T22:13:20.000000Z' });
+    await Promise.all([early.close(), late.close()]);
+  });
 });
