@@ -321,6 +321,7 @@ export class PrefectApiSink implements LogSink {
     clearTimeout(timer);
     if (timedOut) {
       const left = this.#records.length - this.#head;
+      const abandoned = this.#inFlight.length;
       this.#abort.abort(new Error(`PrefectApiSink closed after ${timeoutMs} ms`));
       for (let i = this.#head; i < this.#records.length; i++) {
         this.#countNotSent(this.#records[i] as LogRecord);
@@ -329,7 +330,9 @@ export class PrefectApiSink implements LogSink {
       this.#processed += left;
       this.#reset();
       this.#report(
-        `${left} log(s) still queued when PrefectApiSink.close() timed out after ${timeoutMs} ms were dropped (server ${this.client.apiUrl}).`,
+        `PrefectApiSink.close() timed out after ${timeoutMs} ms: ${left} queued log(s) were dropped${
+          abandoned > 0 ? ` and the ${abandoned} being sent were abandoned (counted as failed)` : ''
+        } (server ${this.client.apiUrl}).`,
       );
       this.#settleWaiters();
       if (this.#sending) await this.#sending.catch(() => undefined);

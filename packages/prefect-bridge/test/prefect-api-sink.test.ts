@@ -312,4 +312,22 @@ describe('PrefectApiSink', () => {
     expect(stamps).toEqual({ late: '2023-11-14T22:13:25.000000Z', early: '2023-11-14T22:13:20.000000Z' });
     await Promise.all([early.close(), late.close()]);
   });
+
+  it('close() that times out with a batch in flight says so and counts it as failed', async () => {
+    server = await startScriptedServer(() => 'hang');
+    const reports: string[] = [];
+    const sink = new PrefectApiSink({
+      client: new PrefectClient({ apiUrl: server.url, timeoutMs: 60_000 }),
+      onError: (m) => reports.push(m),
+    });
+    for (let i = 0; i < 3; i++) sink.write(record());
+    void sink.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    sink.write(record()); // queued behind the batch under way
+    await sink.close({ timeoutMs: 100 });
+    expect(sink.stats).toMatchObject({ queued: 0, inFlight: 0, dropped: 1, failed: 3, sent: 0 });
+    expect(reports).toEqual([
+      `PrefectApiSink.close() timed out after 100 ms: 1 queued log(s) were dropped and the 3 being sent were abandoned (counted as failed) (server ${server.url}).`,
+    ]);
+  });
 });
