@@ -64,7 +64,13 @@ export interface PrefectClientOptions {
   readonly probeIntervalMs?: number;
   /** Longest wait between re-checks of a server found down; default 30 000 ms. */
   readonly maxProbeIntervalMs?: number;
-  /** A request still unanswered after this long makes the client check `GET /health` meanwhile (and give up on a server that does not answer that either). Default 10 000 ms; only applies when shorter than `timeoutMs`. */
+  /**
+   * Opt-in: a request still unanswered after this long makes the client check `GET /health`
+   * meanwhile, and give up on the server (abandoning the requests in flight) when that does not
+   * answer within `probeTimeoutMs` either. Finds a server that accepts connections but never
+   * answers sooner than `timeoutMs`, at a price: a Prefect server busy validating a large log
+   * batch may not answer `/health` in time either, and would be taken for dead. Default: off.
+   */
   readonly stallProbeMs?: number;
   /** Environment to read defaults from; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
@@ -128,9 +134,9 @@ export interface SetStateOptions extends RequestOptions {
  * down: requests in flight are abandoned and every request fails at once with
  * {@link PrefectUnavailableError}, without touching the network. The first request after a
  * re-check delay (1 s, doubling up to 30 s) checks `GET /health` again and goes through when it
- * answers. A request left unanswered for `stallProbeMs` triggers the same check meanwhile, so a
- * server that accepts connections but never answers is given up on in seconds, not after
- * `timeoutMs`. {@link PrefectClient.availability} tells the current state.
+ * answers. So a server that accepts connections but never answers costs one `timeoutMs` (plus one
+ * health check), once, not one per call; `stallProbeMs` (opt-in) shortens that.
+ * {@link PrefectClient.availability} tells the current state.
  */
 export class PrefectClient {
   /** The API base URL, without a trailing slash. */
@@ -147,7 +153,7 @@ export class PrefectClient {
   readonly #headers: Record<string, string>;
   readonly #retryCodes: ReadonlySet<number>;
   readonly #circuit: ServerCircuit;
-  readonly #stallProbeMs: number;
+  readonly #stallProbeMs: number | undefined;
 
   /**
    * @param options Connection settings; each defaults from the environment.
@@ -182,7 +188,7 @@ export class PrefectClient {
     this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 1000;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 60_000;
     this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#stallProbeMs = options.stallProbeMs ?? 10_000;
+    this.#stallProbeMs = options.stallProbeMs;
     const probeTimeoutMs = options.probeTimeoutMs ?? Math.min(this.timeoutMs, 5000);
     const probeIntervalMs = options.probeIntervalMs ?? 1000;
     const maxProbeIntervalMs = options.maxProbeIntervalMs ?? 30_000;
@@ -191,7 +197,7 @@ export class PrefectClient {
       probeTimeoutMs,
       probeIntervalMs,
       maxProbeIntervalMs,
-      stallProbeMs: this.#stallProbeMs,
+      ...(this.#stallProbeMs === undefined ? {} : { stallProbeMs: this.#stallProbeMs }),
     })) {
       if (!Number.isFinite(value) || value <= 0) {
         throw new PrefectConfigError(
@@ -271,9 +277,10 @@ export class PrefectClient {
       const timeout = AbortSignal.timeout(this.timeoutMs);
       const signals = [timeout, epoch];
       if (options.signal) signals.push(options.signal);
+      const stallMs = this.#stallProbeMs;
       const stall =
-        this.#stallProbeMs < this.timeoutMs
-          ? setTimeout(() => this.#circuit.stalled(this.#stallProbeMs), this.#stallProbeMs)
+        stallMs !== undefined && stallMs < this.timeoutMs
+          ? setTimeout(() => this.#circuit.stalled(stallMs), stallMs)
           : undefined;
       let response: Response;
       let parsed: unknown;

@@ -322,6 +322,16 @@ describe('PrefectClient circuit breaker (a server that is gone does not hold eve
     expect(client.availability.available).toBe(true);
   });
 
+  it('by default a slow answer is simply waited for (a server busy with a large batch is not taken for dead)', async () => {
+    server = await startScriptedServer(async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, r.url === '/api/health' ? 5000 : 800));
+      return { status: 200, body: '0.8.4' };
+    });
+    const client = new PrefectClient({ apiUrl: server.url, probeTimeoutMs: 100 });
+    expect(await client.version()).toBe('0.8.4');
+    expect(server.requests.map((r) => r.url)).toEqual(['/api/version']);
+  });
+
   it('re-checks GET /health after probeIntervalMs (doubling) and lets requests through once the server is back', async () => {
     let down = true;
     server = await startScriptedServer((r) =>
