@@ -126,7 +126,8 @@ export interface SetStateOptions extends RequestOptions {
  *
  * Retries follow Prefect's Python client: HTTP 408/429/502/503 (and the codes in
  * `PREFECT_CLIENT_RETRY_EXTRA_CODES`) and network errors are retried with `Retry-After` or
- * exponential backoff.
+ * exponential backoff. Unlike Prefect's, a request that got no answer within `timeoutMs` is not
+ * sent again: the server may still be processing it (a log batch would be stored twice).
  *
  * A circuit breaker keeps a dead server from holding every call: when a request gets no
  * connection, a reset, no answer in time, or a gateway error, the client checks `GET /health` at
@@ -300,7 +301,9 @@ export class PrefectClient {
           ? `${method} ${path} got no answer within ${this.timeoutMs} ms`
           : `${method} ${path}: ${describeCause(error)}`;
         const up = await this.#circuit.failed(reason, timedOut);
-        if (!(retry && up && attempt < this.maxRetries)) {
+        // a request that got no answer in time may still be processed by the server: sending it
+        // again would store its logs twice and double the work of a server that is already slow
+        if (!(retry && up && !timedOut && attempt < this.maxRetries)) {
           throw new PrefectConnectionError(method, path, url, error);
         }
         await sleep(this.#backoff(attempt, null), options.signal);

@@ -36,8 +36,8 @@ export function trackDelivery(flowRunId: string, sinks: readonly LogSink[]): Pre
 }
 
 /**
- * Stops counting and returns what did not reach the server, or `undefined` when everything did
- * (or nothing was meant for a server).
+ * Stops counting and returns what did not reach the server, or `undefined` when nothing was lost
+ * (records merely still being sent do not count as lost).
  */
 export function endDelivery(
   flowRunId: string,
@@ -64,8 +64,10 @@ export function endDelivery(
     if (availability === undefined || availability.available) availability = trackerClient.availability;
   }
   if (apiUrl === undefined) return undefined;
+  // records still being sent (a slow server outlasting the flush) are not lost: the sink either
+  // delivers them or counts them as failed; only a loss is worth a warning
   if (
-    logsNotSent + logsWaiting === 0 &&
+    logsNotSent === 0 &&
     (gaps === undefined ||
       (!gaps.flowRunNotCreated && gaps.taskRunsNotCreated === 0 && gaps.statesNotSent === 0))
   ) {

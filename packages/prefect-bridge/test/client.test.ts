@@ -151,6 +151,27 @@ describe('PrefectClient retries', () => {
     await expect(client.health()).rejects.toThrow(PrefectConnectionError);
   });
 
+  it('does not send again a request that got no answer in time (the server may still store it: duplicates)', async () => {
+    server = await startScriptedServer(async (r) => {
+      if (r.url === '/api/logs/') await new Promise((resolve) => setTimeout(resolve, 600));
+      return { status: r.url === '/api/logs/' ? 201 : 200, body: r.url === '/api/health' ? true : undefined };
+    });
+    const client = new PrefectClient({ apiUrl: server.url, timeoutMs: 300, retryBaseDelayMs: 1 });
+    expect(await client.health()).toBe(true);
+    const log = {
+      name: 'n',
+      level: 20,
+      message: 'once',
+      timestamp: '2026-01-01T00:00:00.000000Z',
+      flow_run_id: null,
+      task_run_id: null,
+    };
+    await expect(client.createLogs([log])).rejects.toThrow(PrefectConnectionError);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(server.requests.filter((r) => r.url === '/api/logs/')).toHaveLength(1);
+    expect(client.availability.available).toBe(true); // /health answered: a slow request, not a dead server
+  });
+
   it('stops at once when the caller aborts, even during a backoff wait', async () => {
     server = await startScriptedServer(() => ({ status: 503 }));
     const client = new PrefectClient({ apiUrl: server.url, retryBaseDelayMs: 60_000 });
