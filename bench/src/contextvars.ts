@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Context, ContextVar, copyContext } from '@weft/contextvars';
-import { consume, fmt, measure, median, printTable } from './harness.js';
+import { alsImplementation, consume, fmt, measure, median, printTable, runPerNodeLine } from './harness.js';
 
 const N = 2_000_000;
 
@@ -121,70 +121,83 @@ function python(): Record<string, number> | undefined {
   }
 }
 
-const ns = syncCases();
-const loops = awaitLoops();
-const py = python();
-const at = (name: string) => ns.get(name) as number;
+function report(): void {
+  const ns = syncCases();
+  const loops = awaitLoops();
+  const py = python();
+  const at = (name: string) => ns.get(name) as number;
 
-console.log(`\n@weft/contextvars on Node ${process.version} (median of interleaved rounds, ns/op)\n`);
-const rows: Array<[string, string, string, string, string, string]> = [];
-const row = (label: string, value: number, baseName: string, base: number, budget: string, pyKey?: string) =>
-  rows.push([
-    label,
-    fmt(value),
-    `${fmt(value / base, 2)}× ${baseName}`,
-    budget,
-    pyKey && py ? fmt(py[pyKey]) : '',
-    pyKey && py ? `${fmt((py[pyKey] as number) / value, 1)}×` : '',
-  ]);
-const getStore = at('als.getStore()');
-const alsRun = at('als.run(store, noop)');
-row('als.getStore()', getStore, 'getStore', getStore, 'baseline');
-row('var.get()', at('var.get()'), 'getStore', getStore, '≤ 3×', 'get');
-row('var.get() (10,000 bound)', at('var.get() (10,000 bound)'), 'getStore', getStore, '');
-row(
-  'copyContext() (1 bound)',
-  at('copyContext() (1 bound)'),
-  'getStore',
-  getStore,
-  '≤ 3×',
-  'copy_context (1 bound)',
-);
-row(
-  'copyContext() (10,000 bound)',
-  at('copyContext() (10,000 bound)'),
-  '1 bound',
-  at('copyContext() (1 bound)'),
-  '≤ 1.5×',
-  'copy_context (10,000 bound)',
-);
-row('als.run(store, noop)', alsRun, 'als.run', alsRun, 'baseline');
-row('ctx.run(noop)', at('ctx.run(noop)'), 'als.run', alsRun, '≤ 3×', 'Context.run(noop)');
-row(
-  'var.set() (1 bound)',
-  at('var.set() (1 bound)'),
-  'set 1',
-  at('var.set() (1 bound)'),
-  'baseline',
-  'set (1 bound)',
-);
-row(
-  'var.set() (10,000 bound)',
-  at('var.set() (10,000 bound)'),
-  'set 1',
-  at('var.set() (1 bound)'),
-  '≤ 4×',
-  'set (10,000 bound)',
-);
-row('var.run(v, noop)', at('var.run(v, noop)'), 'als.run', alsRun, '');
-const base = loops.get('baseline') as number;
-row('await loop, package not loaded', base, 'baseline', base, 'baseline');
-row('await loop, imported, not entered', loops.get('imported') as number, 'baseline', base, '≤ 1.1×');
-row(
-  'await loop, inside Context.run',
-  loops.get('entered') as number,
-  'baseline',
-  base,
-  '(Node 20 promise hooks)',
-);
-printTable(['operation', 'ns/op', 'ratio', 'budget', 'CPython ns/op', 'CPython/Weft'], rows);
+  console.log(
+    `\n@weft/contextvars on Node ${process.version}, AsyncLocalStorage on ${alsImplementation()} (median of interleaved rounds, ns/op)\n`,
+  );
+  const rows: Array<[string, string, string, string, string, string]> = [];
+  const row = (
+    label: string,
+    value: number,
+    baseName: string,
+    base: number,
+    budget: string,
+    pyKey?: string,
+  ) =>
+    rows.push([
+      label,
+      fmt(value),
+      `${fmt(value / base, 2)}× ${baseName}`,
+      budget,
+      pyKey && py ? fmt(py[pyKey]) : '',
+      pyKey && py ? `${fmt((py[pyKey] as number) / value, 1)}×` : '',
+    ]);
+  const getStore = at('als.getStore()');
+  const alsRun = at('als.run(store, noop)');
+  row('als.getStore()', getStore, 'getStore', getStore, 'baseline');
+  row('var.get()', at('var.get()'), 'getStore', getStore, '≤ 3×', 'get');
+  row('var.get() (10,000 bound)', at('var.get() (10,000 bound)'), 'getStore', getStore, '');
+  row(
+    'copyContext() (1 bound)',
+    at('copyContext() (1 bound)'),
+    'getStore',
+    getStore,
+    '≤ 3×',
+    'copy_context (1 bound)',
+  );
+  row(
+    'copyContext() (10,000 bound)',
+    at('copyContext() (10,000 bound)'),
+    '1 bound',
+    at('copyContext() (1 bound)'),
+    '≤ 1.5×',
+    'copy_context (10,000 bound)',
+  );
+  row('als.run(store, noop)', alsRun, 'als.run', alsRun, 'baseline');
+  row('ctx.run(noop)', at('ctx.run(noop)'), 'als.run', alsRun, '≤ 3×', 'Context.run(noop)');
+  row(
+    'var.set() (1 bound)',
+    at('var.set() (1 bound)'),
+    'set 1',
+    at('var.set() (1 bound)'),
+    'baseline',
+    'set (1 bound)',
+  );
+  row(
+    'var.set() (10,000 bound)',
+    at('var.set() (10,000 bound)'),
+    'set 1',
+    at('var.set() (1 bound)'),
+    '≤ 4×',
+    'set (10,000 bound)',
+  );
+  row('var.run(v, noop)', at('var.run(v, noop)'), 'als.run', alsRun, '');
+  const base = loops.get('baseline') as number;
+  row('await loop, package not loaded', base, 'baseline', base, 'baseline');
+  row('await loop, imported, not entered', loops.get('imported') as number, 'baseline', base, '≤ 1.1×');
+  row(
+    'await loop, inside Context.run',
+    loops.get('entered') as number,
+    'baseline',
+    base,
+    alsImplementation() === 'async-hooks' ? '(promise hooks: paid)' : '(AsyncContextFrame: ~1×)',
+  );
+  printTable(['operation', 'ns/op', 'ratio', 'budget', 'CPython ns/op', 'CPython/Weft'], rows);
+}
+
+if (!(await runPerNodeLine(import.meta.url))) report();

@@ -16,8 +16,15 @@ export function contextSize(): number {
   return copyContext().size;
 }
 
+/** `n` awaits in a row: what a worker's `await` costs with and without a context entered. */
+export async function awaits(n: number): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += await i;
+  return sum;
+}
+
 /** Raw piscina's handler: the same function. */
 export default echo;
 
 /** References for WorkerThreadExecutor. */
-export const tasks = defineTasks(import.meta.url, { echo, contextSize });
+export const tasks = defineTasks(import.meta.url, { echo, contextSize, awaits });

@@ -1,3 +1,6 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { readdirSync, readFileSync } from 'node:fs';
+
 /**
  * A tiny benchmark harness: time several cases side by side, interleaved round by round, and
  * report the median of the rounds. Interleaving keeps a noisy machine's drift out of ratios.
@@ -53,4 +56,81 @@ export let sink: unknown;
 /** Stores into {@link sink}. */
 export function consume(value: unknown): void {
   sink = value;
+}
+
+/** What `scripts/node-line.mjs` exports (plain JavaScript outside this package). */
+interface NodeLines {
+  ensureNodeLine(line: string): Promise<{ version: string; node: string }>;
+}
+
+/** Set in the child processes of {@link runPerNodeLine}: 0 for the first line, 1 for the next, … */
+export const LINE_INDEX = Number(process.env.WEFT_BENCH_LINE_INDEX ?? '0');
+
+/**
+ * `--lines 20,22,24,26` (or `--lines=…`): runs this benchmark once per Node line, each with that
+ * line's own Node (fetched once from the npm registry by `scripts/node-line.mjs`), one after the
+ * other, so each prints its own tables; then resolves `true` and the caller stops. Without
+ * `--lines`, resolves `false` and the benchmark runs here. Node options (`--expose-gc`) carry over.
+ */
+export async function runPerNodeLine(scriptUrl: string): Promise<boolean> {
+  const args = process.argv.slice(2).filter((arg) => arg !== '--');
+  const at = args.findIndex((arg) => arg === '--lines' || arg.startsWith('--lines='));
+  if (at === -1) return false;
+  const inline = (args[at] as string).startsWith('--lines=');
+  const value = inline ? (args[at] as string).slice('--lines='.length) : args[at + 1];
+  if (value === undefined || value === '') throw new Error('--lines needs a list, e.g. --lines 20,22,24,26');
+  const rest = args.filter((_, i) => i !== at && (inline || i !== at + 1));
+  const nodeLines = (await import(new URL('../../scripts/node-line.mjs', import.meta.url).href)) as NodeLines;
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const lines = value.split(',');
+  let failed = 0;
+  for (const [index, line] of lines.entries()) {
+    const { version, node } = await nodeLines.ensureNodeLine(line.trim());
+    console.log(`\n==================== Node ${version} ====================`);
+    const result = spawnSync(node, [...process.execArgv, fileURLToPath(scriptUrl), ...rest], {
+      stdio: 'inherit',
+      env: { ...process.env, WEFT_BENCH_LINE_INDEX: String(index) },
+    });
+    if (result.status !== 0) {
+      failed++;
+      console.log(`(the benchmark on Node ${version} exited with ${result.status ?? result.signal})`);
+    }
+  }
+  if (failed > 0) process.exitCode = 1;
+  return true;
+}
+
+/**
+ * Which AsyncLocalStorage implementation this process runs on, observed where the two differ
+ * (nodejs/node#58204): `async-hooks` (Node 20, 22; promise hooks) or `AsyncContextFrame` (Node 24+,
+ * 22 with `--experimental-async-context-frame`).
+ */
+export function alsImplementation(): 'async-hooks' | 'AsyncContextFrame' {
+  const probe = new AsyncLocalStorage<string>();
+  try {
+    const resource = probe.run('created', () => new AsyncResource('als-probe'));
+    resource.runInAsyncScope(() => probe.enterWith('entered'));
+    return resource.runInAsyncScope(() => probe.getStore()) === 'entered'
+      ? 'async-hooks'
+      : 'AsyncContextFrame';
+  } finally {
+    probe.disable();
+  }
+}
+
+/** CPU nanoseconds so far of this thread and of all the other threads of the process (Linux). */
+export function threadCpu(): { main: number; others: number } | undefined {
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync('/proc/self/task')) {
+      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (Number(tid) === process.pid) main = ns;
+      else others += ns;
+    }
+    return { main, others };
+  } catch {
+    return undefined;
+  }
 }

@@ -21,7 +21,7 @@ import {
   SequentialRunner,
   ThreadRunner,
 } from '@weft/runner';
-import { fmt, median, printTable } from './harness.js';
+import { fmt, LINE_INDEX, median, printTable, runPerNodeLine } from './harness.js';
 import { burnCpu, identity, sleep50 } from './runner-workloads.js';
 
 const KEDRO_DIR = fileURLToPath(new URL('../kedro/', import.meta.url));
@@ -121,7 +121,9 @@ async function runWeft(cases: readonly Case[]): Promise<Record<string, number[]>
 }
 
 async function main(): Promise<void> {
-  const kedroVersion = ensureKedro();
+  // Per Node line (--lines), Kedro (Python) runs with the first line only: its figures do not change.
+  const withKedro = LINE_INDEX === 0;
+  const kedroVersion = withKedro ? ensureKedro() : '1.7 (see the first table)';
   const chainRuns = (n: number) =>
     n <= 100 ? { warmup: 5, runs: 21 } : n <= 1000 ? { warmup: 3, runs: 11 } : { warmup: 1, runs: 5 };
   const kedroChainRuns = (n: number) =>
@@ -158,8 +160,8 @@ async function main(): Promise<void> {
     kedroCases.push({ ...c, warmup: 0, runs: 3 });
   }
 
-  console.error(`Kedro ${kedroVersion}: running ${kedroCases.length} cases...`);
-  const kedro = runKedro(kedroCases);
+  if (withKedro) console.error(`Kedro ${kedroVersion}: running ${kedroCases.length} cases...`);
+  const kedro = withKedro ? runKedro(kedroCases) : {};
   console.error('Weft: running...');
   const weft = {
     ...(await runWeft(weftCases.filter((c) => c.kind === 'chain'))),
@@ -250,4 +252,4 @@ async function main(): Promise<void> {
     console.log('\n(Kedro at 10,000 nodes skipped: set BENCH_KEDRO_10K=1 to run it; it takes minutes.)');
 }
 
-await main();
+if (!(await runPerNodeLine(import.meta.url))) await main();
