@@ -72,7 +72,7 @@ describe('TypeScript task modules with the published @weft/executor', { timeout:
     writeFileSync(join(project, 'main.ts'), MAIN.replace('let executor;', 'let executor: any;'));
     writeFileSync(join(project, 'tasks.ts'), TASKS);
     writeFileSync(join(project, 'helper.ts'), 'export const double = (n: number): number => n * 2;\n');
-   }, 120_000);
+  }, 120_000);
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   it("load in worker threads with typescript: 'tsx', from a plain-JavaScript main thread", () => {

@@ -73,7 +73,7 @@ describe('a TypeScript pipeline on ParallelRunner, no build step', { timeout: 12
       'export const scale = (x: number, by: number): number => x * by;\n',
     );
     writeFileSync(join(project, 'main.ts'), MAIN);
-   }, 120_000);
+  }, 120_000);
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   it('runs under the tsx command, node functions in worker threads', () => {
