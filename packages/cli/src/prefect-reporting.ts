@@ -41,6 +41,13 @@ export interface PrefectSummary {
 /** The hooks of one run and how to finish it. */
 export interface PrefectSession {
   readonly hooks: Hooks;
+  /** Where the flow run goes, in words: the API URL, or `local (no server)`. */
+  readonly reportedTo: string;
+  /**
+   * Logs a line of the runner's own (Kedro's skip lines) under the run's flow run, as Prefect's
+   * flow-run logger would; false when the flow run is not known (then log it otherwise).
+   */
+  logFlow(runId: string, level: 'info' | 'warning', message: string): boolean;
   /** The task run bound in the current node's context (call from a node hook that runs after these). */
   currentTaskRun(): { id: string; name: string } | undefined;
   /** Ends the session after the run: checks the server, closes the log sink. */
@@ -90,10 +97,26 @@ export async function startPrefect(options: {
     const t = bridge.taskRunVar.get(undefined);
     return t === undefined ? undefined : { id: t.id, name: t.name };
   };
+  const flowLogger =
+    (hooks: ReturnType<typeof bridge.prefectHooks>) =>
+    (runId: string, level: 'info' | 'warning', message: string): boolean => {
+      const flowRun = hooks.flowRunFor(runId);
+      if (flowRun === undefined) return false;
+      const logger = bridge.flowRunLogger({
+        id: flowRun.id,
+        name: flowRun.name,
+        flowName: options.flowName,
+      });
+      if (level === 'warning') logger.warning(message);
+      else logger.info(message);
+      return true;
+    };
   if (options.request === undefined) {
     const hooks = bridge.prefectHooks({ ...common, client: null, sinks: [consoleSink] });
     return {
       hooks,
+      reportedTo: 'local (no server)',
+      logFlow: flowLogger(hooks),
       currentTaskRun,
       finish: async (runId) => {
         const flowRun = hooks.flowRunFor(runId);
@@ -132,6 +155,8 @@ export async function startPrefect(options: {
     const hooks = bridge.prefectHooks({ ...common, client: null, sinks: [consoleSink] });
     return {
       hooks,
+      reportedTo: `local (${apiUrl} could not be reached)`,
+      logFlow: flowLogger(hooks),
       currentTaskRun,
       finish: async (runId) => {
         const flowRun = hooks.flowRunFor(runId);
@@ -151,6 +176,8 @@ export async function startPrefect(options: {
   const hooks = bridge.prefectHooks({ ...common, client, sinks: [consoleSink, apiSink] });
   return {
     hooks,
+    reportedTo: apiUrl,
+    logFlow: flowLogger(hooks),
     currentTaskRun,
     finish: async (runId, ok) => {
       await apiSink.close({ timeoutMs: 10_000 });

@@ -10,7 +10,9 @@ import { access, mkdir, realpath, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeFailedError, RunCancelledError, RunnerError } from '@weft/runner';
+import type { RunRecord as RecordedRun } from '@weft/viz';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { explainContextFailure, NO_CONTEXT_NOTE } from './context-explanation.js';
 import { UsageError } from './errors.js';
 import { parseLoadVersions, parseParams, splitList } from './option-values.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -51,6 +53,7 @@ interface RunFlags {
   prefect?: string | boolean;
   prefectRequired?: boolean;
   context: boolean;
+  history: boolean;
   report?: string;
   redisUrl?: string;
   storage?: string;
@@ -160,7 +163,11 @@ export function defineRunCommand(
     )
     .option(
       '--report <path>',
-      'write the run record as JSON (nodes, statuses, durations, versions, Prefect links)',
+      'write the run: <path>.html a self-contained report (graph, statuses, each node’s logs), <path>.json the run record (nodes, statuses, durations, versions, Prefect links)',
+    )
+    .option(
+      '--no-history',
+      "do not record the run in the project's run history (.weft/runs/, what weft viz shows)",
     )
     .helpOption('-h, --help', 'show this help')
     .addHelpText(
@@ -171,7 +178,8 @@ export function defineRunCommand(
         '  weft run --pipeline data_science --tags training --params model.alpha=0.1\n' +
         '  weft run --env prod --load-versions companies:2026-12-01T09.00.00.000Z\n' +
         '  weft run --from-nodes split_data --only-missing-outputs\n' +
-        '  weft run --prefect http://127.0.0.1:4200/api\n',
+        '  weft run --prefect http://127.0.0.1:4200/api\n' +
+        '  weft run --report data/08_reporting/run-report.html\n',
     )
     .allowExcessArguments(false)
     .action(async (flags: RunFlags, cmd: Command) => {
@@ -192,8 +200,10 @@ export function toRunOptions(flags: RunFlags, io: CliIO): RunProjectOptions & { 
   if (flags.prefectRequired && flags.prefect === undefined) {
     throw new UsageError('--prefect-required goes with --prefect');
   }
-  if (flags.report !== undefined && !flags.report.endsWith('.json')) {
-    throw new UsageError(`--report ${flags.report}: the run record is written as JSON; name a .json file`);
+  if (flags.report !== undefined && !/\.(json|html?)$/i.test(flags.report)) {
+    throw new UsageError(
+      `--report ${flags.report}: name a .html file (the run report) or a .json file (the run record)`,
+    );
   }
   const pipelines = [...(flags.pipeline ?? []), ...(flags.pipelines ?? [])];
   const namespaces = [...(flags.namespaces ?? []), ...(flags.namespace ?? [])];
@@ -229,6 +239,7 @@ export function toRunOptions(flags: RunFlags, io: CliIO): RunProjectOptions & { 
           },
     ),
     propagateContext: flags.context,
+    ...(flags.history === false ? { history: false } : {}),
     ...opt('redisUrl', flags.redisUrl),
     ...opt('storage', flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage)),
     ...(flags.report === undefined ? {} : { reportPath: resolve(io.cwd, flags.report) }),
@@ -272,6 +283,7 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
     colour: io.stderr.isTTY === true && io.env.NO_COLOR === undefined,
   });
   const command = `weft run${args.length > 0 ? ` ${args.join(' ')}` : ''}`;
+  const program = await programName(io.env);
   let result: Awaited<ReturnType<typeof runProject>>;
   const onAbort = () =>
     display.handle({
@@ -284,6 +296,7 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
     result = await runProject({
       ...options,
       command,
+      resumeHint: (fromNodes) => resumeCommand(`${program} run`, args, fromNodes),
       onEvent: (event: RunEvent) => display.handle(event),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
     });
@@ -293,7 +306,19 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
   }
   const { record, error } = result;
   io.stdout.write(`\n${renderSummary(record, { colour, cwd: io.cwd })}`);
-  if (options.reportPath !== undefined) await writeReport(options.reportPath, record, io);
+  let reportFailed = false;
+  if (options.reportPath !== undefined) {
+    try {
+      await writeReport(options.reportPath, result, io);
+    } catch (problem) {
+      reportFailed = true;
+      const cause = (problem as { cause?: unknown }).cause;
+      io.stderr.write(
+        `weft: error: cannot write ${showPath(options.reportPath, io.cwd)}: ${describe(cause ?? problem)}\n`,
+      );
+    }
+  }
+  if (error === undefined && !record.propagateContext) io.stderr.write(`\n${NO_CONTEXT_NOTE}`);
   if (error !== undefined) {
     if (error instanceof NodeFailedError) {
       // A dataset or runner error says all in its message; the node's own error gets its stack.
@@ -311,16 +336,21 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
     } else {
       io.stderr.write(`\nThe run failed: ${indentRest(causeText(error))}\n`);
     }
+    const explained = explainContextFailure(error, {
+      propagateContext: record.propagateContext,
+      node: error instanceof NodeFailedError ? error.node : undefined,
+    });
+    if (explained !== undefined) io.stderr.write(`\n${explained}`);
     const resume =
       record.resume !== undefined && record.resume.fromNodes.length > 0
-        ? resumeCommand(`${await programName(io.env)} run`, args, record.resume.fromNodes)
+        ? resumeCommand(`${program} run`, args, record.resume.fromNodes)
         : undefined;
     const text = renderResume(record, resume);
     if (text !== '') io.stderr.write(`\n${text}`);
   } else if (result.exitCode !== 0 && record.prefect !== undefined) {
     io.stderr.write('\n--prefect-required: the run completed but was not reported to Prefect (see above).\n');
   }
-  return result.exitCode;
+  return reportFailed ? 1 : result.exitCode;
 }
 
 function describe(error: unknown): string {
@@ -331,10 +361,28 @@ function indentRest(text: string): string {
   return text.replace(/\n/g, '\n  ');
 }
 
-async function writeReport(path: string, record: RunRecord, io: CliIO): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(record, null, 2)}\n`);
-  io.stdout.write(`Run record: ${showPath(path, io.cwd)}\n`);
+async function writeReport(
+  path: string,
+  result: { readonly record: RunRecord; readonly recorded: RecordedRun | undefined },
+  io: CliIO,
+): Promise<void> {
+  if (/\.json$/i.test(path)) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(result.record, null, 2)}\n`);
+    io.stdout.write(`Run record: ${showPath(path, io.cwd)}\n`);
+    return;
+  }
+  if (result.recorded === undefined) {
+    io.stderr.write(
+      `weft: no run report: the run was not recorded (${showPath(path, io.cwd)} not written)\n`,
+    );
+    return;
+  }
+  const viz = await import('@weft/viz');
+  await viz.writeReport(result.recorded, path);
+  io.stdout.write(
+    `Run report: ${showPath(path, io.cwd)} (open it in a browser: graph, statuses, each node's logs)\n`,
+  );
 }
 
 export type { RunFlags };

@@ -26,6 +26,8 @@ export interface NodeRecord {
   error?: string;
   /** The Prefect task run of the node (when the Prefect run context is on). */
   taskRun?: { readonly id: string; readonly name: string };
+  /** Where the node ran, as its log records say (`extra.thread`), when they say it. */
+  thread?: string;
 }
 
 /** A version a versioned dataset saved in this run. */

@@ -23,6 +23,7 @@ import {
   type RunReport,
   type RunResult,
 } from '@weft/runner';
+import type { RunRecord as RecordedRun } from '@weft/viz';
 import { deepMerge, loadConfig, type ProjectConfig } from './config-loader.js';
 import { ConfigError, UsageError } from './errors.js';
 import { unknownParamKeys } from './option-values.js';
@@ -36,6 +37,7 @@ import {
   type ProjectSettings,
 } from './project-modules.js';
 import type { DatasetRecord, NodeRecord, RunEvent, RunEventListener, RunRecord } from './run-events.js';
+import { createRunRecorder } from './run-recording.js';
 import { createProjectRunner, type RunnerKind } from './runner-factory.js';
 import { registerTypeScript } from './typescript-loader.js';
 
@@ -85,6 +87,17 @@ export interface RunProjectOptions {
   /** The flow run name (Prefect); default a generated `adjective-animal` name. */
   readonly flowRunName?: string;
   /**
+   * Append the run to the project's run history (`.weft/runs/`), which `weft viz` shows live and
+   * later. Default true (`weft run --no-history`: false). The run is recorded in memory either way
+   * ({@link RunProjectResult.recorded}).
+   */
+  readonly history?: boolean;
+  /**
+   * How a failed run is resumed, worded from Kedro's suggested nodes, as the run history and the
+   * report show it. Default `weft run --from-nodes "a,b"`.
+   */
+  readonly resumeHint?: (fromNodes: readonly string[]) => string;
+  /**
    * Register tsx in this thread before importing a TypeScript project (as the `weft` command
    * does). Default true; false when the process already loads TypeScript its own way.
    */
@@ -101,6 +114,13 @@ export interface RunProjectResult {
   readonly outputs: RunResult;
   /** The run's error (a `NodeFailedError`, …) when it failed. */
   readonly error?: unknown;
+  /**
+   * The run as `@weft/viz` recorded it (graph, statuses, threads, Prefect task runs, log lines):
+   * what `weft viz` and the HTML report (`writeReport` of `@weft/viz`) show.
+   */
+  readonly recorded: RecordedRun | undefined;
+  /** The run's id in the run history (`.weft/runs/<historyId>.jsonl`), when it was written there. */
+  readonly historyId?: string;
 }
 
 /** A loaded project: what `weft run` (and a viewer) works from. */
@@ -524,13 +544,34 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
       skipped: [],
     };
     const tracker = new RunTracker(record, catalog, emit, prefect, t0);
+    // after the Prefect hooks: the recorder reads the flow run and task runs they bind
+    const recorder = await createRunRecorder({
+      projectDir: project.dir,
+      project: project.name,
+      pipelines,
+      runner: runner.description,
+      maxWorkers: options.maxWorkers,
+      env: project.config.env,
+      command: options.command,
+      reportedTo: prefect?.reportedTo,
+      history: options.history !== false,
+      catalogConfig: project.config.catalog,
+      resumeHint: options.resumeHint ?? ((fromNodes) => `weft run --from-nodes "${fromNodes.join(',')}"`),
+      warn: (text) => log(text, 'warning'),
+    });
     emit({ type: 'run-start', record, pipeline });
     const hooks: Hooks[] = [
       ...(prefect === undefined ? [] : [prefect.hooks]),
       tracker,
+      recorder,
       ...(project.settings.hooks ?? []),
       ...(options.hooks ?? []),
     ];
+    // Kedro's skip lines, under the flow run when there is one (so the run history keeps them too)
+    const runnerLine = (level: 'info' | 'warning', message: string) => {
+      if (!/^(Skipping|Running \d+ out of)/.test(message)) return;
+      if (prefect?.logFlow(runId, level, message) !== true) log(message, level);
+    };
     let outputs: RunResult = {};
     let error: unknown;
     try {
@@ -542,12 +583,8 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         logger: {
           // Kedro's skip lines only; progress, completion and the resume hint are the summary's.
-          info: (m) => {
-            if (/^(Skipping|Running \d+ out of)/.test(m)) log(m);
-          },
-          warn: (m) => {
-            if (/^(Skipping|Running \d+ out of)/.test(m)) log(m, 'warning');
-          },
+          info: (m) => runnerLine('info', m),
+          warn: (m) => runnerLine('warning', m),
         },
       });
       outputs = outcome.outputs;
@@ -588,6 +625,12 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
         record.resume = { fromNodes: [...error.resume.fromNodes], remaining: error.resume.remaining };
       }
     }
+    const recorded = recorder.run(runId);
+    for (const n of recorded?.nodes ?? []) {
+      const own = record.nodes.find((x) => x.name === n.name);
+      if (own !== undefined && n.thread !== undefined) own.thread = n.thread;
+    }
+    const historyId = recorder.historyId(runId);
     if (prefect !== undefined) record.prefect = await prefect.finish(runId, error === undefined);
     const notReported =
       options.prefect?.required === true && record.prefect !== undefined && !record.prefect.reported;
@@ -598,6 +641,8 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
       report,
       outputs,
       ...(error === undefined ? {} : { error }),
+      recorded,
+      ...(historyId === undefined ? {} : { historyId }),
     };
   } finally {
     await runner.close();

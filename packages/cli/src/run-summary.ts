@@ -39,9 +39,16 @@ export function renderSummary(record: RunRecord, options: SummaryOptions): strin
   const paint = (c: Parameters<typeof styleText>[0], text: string) =>
     options.colour ? styleText(c, text) : text;
   const withTaskRuns = record.nodes.some((n) => n.taskRun !== undefined);
+  const withThreads = record.nodes.some((n) => n.thread !== undefined);
   const table = new Table({
-    head: ['Node', 'Status', 'Duration', ...(withTaskRuns ? ['Task run'] : [])],
-    colAligns: ['left', 'left', 'right', 'left'],
+    head: [
+      'Node',
+      'Status',
+      ...(withThreads ? ['Thread'] : []),
+      'Duration',
+      ...(withTaskRuns ? ['Task run'] : []),
+    ],
+    colAligns: ['left', 'left', ...(withThreads ? ['left' as const] : []), 'right', 'left'],
     style: { head: options.colour ? ['bold'] : [], border: options.colour ? ['gray'] : [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
@@ -50,6 +57,7 @@ export function renderSummary(record: RunRecord, options: SummaryOptions): strin
     table.push([
       n.name,
       paint(COLOURS[n.status], status),
+      ...(withThreads ? [n.thread ?? '–'] : []),
       formatDuration(n.durationMs),
       ...(withTaskRuns ? [n.taskRun?.name ?? '–'] : []),
     ]);

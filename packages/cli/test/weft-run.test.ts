@@ -204,7 +204,7 @@ describe('weft run flags select nodes as Kedro does', () => {
     [['--params', 'model_options.alpha'], "--params: 'model_options.alpha' is not key=value"],
     [['--load-versions', 'regressor'], "--load-versions: 'regressor' is not dataset:version"],
     [['--env', 'nosuch'], '--env nosuch: there is no conf/nosuch/ folder. Environments: base, local, prod'],
-    [['--report', 'out/run.html'], '--report out/run.html: the run record is written as JSON'],
+    [['--report', 'out/run.txt'], '--report out/run.txt: name a .html file (the run report) or a .json file'],
     [['--prefect-required'], '--prefect-required goes with --prefect'],
     [['--bogus'], "unknown option '--bogus'"],
     [['--runner', 'fast'], "argument 'fast' is invalid"],
