@@ -54,6 +54,22 @@ export interface Execution {
    */
   readonly start?: (ctx: Context, task: NodeTaskFn, node: Node) => PromiseLike<void> | void;
   /**
+   * Called once before the first node starts, with the pipeline that actually runs (after
+   * `onlyMissingOutputs` left out the nodes whose outputs exist).
+   */
+  readonly begin?: (pipeline: Pipeline) => void | Promise<void>;
+  /**
+   * A value to hand to `node`'s task for input `dataset` instead of loading it from the catalog
+   * (no dataset hooks run for it), or `undefined` to load it as usual. For runners that run
+   * several nodes in one remote call, where an input is produced on the other side.
+   */
+  readonly deferInput?: (node: Node, dataset: string) => unknown;
+  /**
+   * True when `invoke` itself tries a node again as `node.retries` asks (a job queue's retries);
+   * otherwise the node's task does.
+   */
+  readonly retriesNodes?: boolean;
+  /**
    * Releases resources; `abandon` is true when the run was cancelled with nodes still running,
    * `failed` when the run did not complete (a node failed, or it was cancelled or timed out).
    */
@@ -147,6 +163,7 @@ export abstract class AbstractRunner {
         skipped = filtered.skipped;
       }
       warmUp(toRun, catalog);
+      await execution.begin?.(toRun);
       const outputs: RunResult = {};
       const current = new Scheduler(
         toRun,
@@ -265,6 +282,8 @@ class Scheduler {
       hooks,
       runId,
       invoke: execution.invoke,
+      deferInput: execution.deferInput,
+      retry: execution.retriesNodes !== true,
       datasetHooks:
         hooks.has('beforeDatasetLoaded') ||
         hooks.has('afterDatasetLoaded') ||

@@ -28,6 +28,13 @@ export interface TaskEnv {
   readonly onSaved: (dataset: string, data: unknown) => void;
   /** Dataset hooks present (skip building hook arguments when not). */
   readonly datasetHooks: boolean;
+  /**
+   * A value to use for an input instead of loading it (see `Execution.deferInput`); `undefined`
+   * loads it.
+   */
+  readonly deferInput?: ((node: Node, dataset: string) => unknown) | undefined;
+  /** The task retries a throwing function (`node.retries`); false when the runner does it itself. */
+  readonly retry: boolean;
 }
 
 const LOAD = 0;
@@ -83,8 +90,13 @@ class NodeTask {
             const i = this.index;
             const name = names[i] as string;
             const first = names.indexOf(name);
+            const deferred =
+              first < i || env.deferInput === undefined ? undefined : env.deferInput(node, name);
             if (first < i) {
               this.values[i] = this.values[first];
+            } else if (deferred !== undefined) {
+              // Produced where the function runs (the same job of a remote runner): not loaded here.
+              this.values[i] = deferred;
             } else if (env.datasetHooks) {
               return loadWithHooks(this, i, name).then(() => this.#next());
             } else {
@@ -121,7 +133,11 @@ class NodeTask {
         }
         case INVOKE: {
           this.phase = 'run';
-          const result = env.invoke(node, node._argsFromValues(this.values));
+          const args = node._argsFromValues(this.values);
+          const result =
+            node.retries > 0 && env.retry && !node.streaming
+              ? invokeWithRetries(env, node, args)
+              : env.invoke(node, args);
           if (node.streaming) {
             this.stage = CONFIRM;
             return streamOutputs(this, result).then(() => this.resume());
@@ -196,6 +212,18 @@ class NodeTask {
         phase: this.phase,
       }),
     ).then(() => Promise.reject(error));
+  }
+}
+
+/** Invokes the function, trying again (after `node.retryDelayMs`) up to `node.retries` times when it throws. */
+async function invokeWithRetries(env: TaskEnv, node: Node, args: unknown[]): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await env.invoke(node, args);
+    } catch (error) {
+      if (attempt >= node.retries) throw error;
+      if (node.retryDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, node.retryDelayMs));
+    }
   }
 }
 

@@ -27,6 +27,21 @@ export interface NodeOptions {
   namespace?: string;
   /** Datasets on which `catalog.confirm(name)` is called after the node ran. */
   confirms?: string | readonly string[];
+  /**
+   * Further tries when the function throws (default 0): the function runs again with the same
+   * inputs, after `retryDelayMs`. The node's hooks see one run (`onNodeError` only after the last
+   * try). Every runner honours it, except for generator nodes on the in-process runners
+   * (Sequential, Thread, Parallel), whose chunks are saved as they come: those run once.
+   */
+  retries?: number;
+  /** Milliseconds between tries (default 0). */
+  retryDelayMs?: number;
+  /**
+   * What one run of the node is expected to cost, in milliseconds. A scheduling hint: the
+   * DistributedRunner's `groupNodes: 'auto'` runs small nodes together as one job. Other runners
+   * ignore it.
+   */
+  costMs?: number;
 }
 
 /** A node function: sync, async, generator or async generator. */
@@ -51,6 +66,9 @@ interface NodeSpec {
   namespace: string | undefined;
   tags: ReadonlySet<string>;
   confirms: readonly string[];
+  retries: number;
+  retryDelayMs: number;
+  costMs: number | undefined;
 }
 
 /**
@@ -68,6 +86,12 @@ export class Node {
   readonly tags: ReadonlySet<string>;
   /** Datasets confirmed after the node ran. */
   readonly confirms: readonly string[];
+  /** Further tries when the function throws (`NodeOptions.retries`; 0 by default). */
+  readonly retries: number;
+  /** Milliseconds between tries (`NodeOptions.retryDelayMs`; 0 by default). */
+  readonly retryDelayMs: number;
+  /** Expected cost of one run in ms (`NodeOptions.costMs`), if declared. */
+  readonly costMs: number | undefined;
   /** Dataset names read, in declaration order (for an object mapping: its values). */
   readonly inputs: readonly string[];
   /** Dataset names written, in declaration order. */
@@ -88,6 +112,9 @@ export class Node {
     this.namespace = spec.namespace;
     this.tags = spec.tags;
     this.confirms = spec.confirms;
+    this.retries = spec.retries;
+    this.retryDelayMs = spec.retryDelayMs;
+    this.costMs = spec.costMs;
     this.inputs = shapeNames(spec.inputs);
     this.outputs = shapeNames(spec.outputs);
     this.streaming = spec.fn instanceof GeneratorFunction || spec.fn instanceof AsyncGeneratorFunction;
@@ -221,6 +248,9 @@ export class Node {
       namespace: this.namespace,
       tags: this.tags,
       confirms: this.confirms,
+      retries: this.retries,
+      retryDelayMs: this.retryDelayMs,
+      costMs: this.costMs,
     };
   }
 
@@ -349,7 +379,35 @@ export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options:
       );
     }
   }
-  return new Node({ fn, inputs: inShape, outputs: outShape, name, namespace, tags, confirms });
+  const count = (value: unknown, option: string, integer: boolean): number | undefined => {
+    if (value === undefined) return undefined;
+    if (
+      typeof value === 'number' &&
+      value >= 0 &&
+      Number.isFinite(value) &&
+      (!integer || Number.isInteger(value))
+    )
+      return value;
+    throw new NodeDefinitionError(
+      'ERR_NODE_DEFINITION',
+      `Node '${name}': ${option} must be a non-negative ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? typeName(value)}.`,
+    );
+  };
+  const retries = count(options.retries, 'retries', true) ?? 0;
+  const retryDelayMs = count(options.retryDelayMs, 'retryDelayMs', false) ?? 0;
+  const costMs = count(options.costMs, 'costMs', false);
+  return new Node({
+    fn,
+    inputs: inShape,
+    outputs: outShape,
+    name,
+    namespace,
+    tags,
+    confirms,
+    retries,
+    retryDelayMs,
+    costMs,
+  });
 }
 
 function parseShape(io: NodeIO, what: 'inputs' | 'outputs', funcName: string): IOShape {
