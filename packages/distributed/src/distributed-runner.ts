@@ -6,37 +6,33 @@
  * @module
  */
 
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { ContextFilter } from '@weft/contextvars';
-import { decodeThrown, type ThrownValue } from '@weft/executor';
 import { AbstractRunner, describeError, type Execution, type Node, type RunSetup } from '@weft/runner';
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { buildEnvelope, DEFAULT_MAX_CONTEXT_BYTES } from './context-envelope.js';
-import { placeDatasetsBetweenNodes } from './datasets-between-nodes.js';
 import {
-  DistributedConfigError,
-  JobSubmitError,
-  NodeDataTransferError,
-  NoWorkersError,
-  RemoteJobError,
-} from './errors.js';
+  type CodeDetails,
+  checkCodeVersion,
+  fingerprintOf,
+  moduleFingerprint,
+  weftVersions,
+} from './code-fingerprint.js';
+import { DEFAULT_MAX_CONTEXT_BYTES } from './context-envelope.js';
+import { placeDatasetsBetweenNodes } from './datasets-between-nodes.js';
+import { DistributedConfigError, NoWorkersError } from './errors.js';
+import { checkGroupNodes, type GroupNodesOption, NO_GROUPS, planGroups } from './group-plan.js';
 import { JobWaiter } from './job-waiter.js';
-import { type FunctionRef, resolveNodeFunctions, toModuleUrl } from './node-functions.js';
-import { JOB_VERSION, jobIdOf, type NodeJobData, runKeyOf } from './node-job.js';
+import { type LogBridge, resolveLogBridge } from './log-bridge.js';
+import { resolveNodeFunctions, toModuleUrl } from './node-functions.js';
+import { runKeyOf } from './node-job.js';
 import { connectionOptions, describeRedis, type RedisLocation } from './redis-connection.js';
 import { type OutageLogger, RedisOutageWatch, STDERR_LOGGER } from './redis-outage.js';
-import {
-  encodeValue,
-  jobFiles,
-  jobsDir,
-  readValue,
-  remove,
-  removeFile,
-  runDir,
-  storageRoot,
-  writeAtomic,
-} from './shared-storage.js';
+import { RunSession } from './run-session.js';
+import { jobsDir, remove, runDir, storageRoot } from './shared-storage.js';
+import { codeKeyOf } from './worker.js';
+
+export { readNodeError } from './run-session.js';
 
 /** How often a node's job is tried, and how long to wait between tries. */
 export interface RetryPolicy {
@@ -59,8 +55,8 @@ export interface DistributedRunnerOptions {
   /**
    * Shared storage: an absolute path (or `file:` URL) of a folder the coordinator and every worker
    * can read and write (the same folder; a network mount on several machines). A node's arguments
-   * and result travel through it, and the datasets between nodes the catalog does not define live
-   * in it.
+   * and result travel through it when they are larger than `inlineDataBytes`, and so do the large
+   * values of the datasets between jobs that the catalog does not define.
    */
   storage: string | URL;
   /** BullMQ queue name. Default `weft-nodes`. */
@@ -69,7 +65,10 @@ export interface DistributedRunnerOptions {
   prefix?: string;
   /** Most nodes in flight (submitted and not finished) at once. Default 32; capped at what the pipeline can use. */
   maxInFlight?: number;
-  /** Retries of node jobs: one policy for all, or per node (return undefined for the default). Default: no retry. */
+  /**
+   * Retries of node jobs: one policy for all, or per node (return undefined for the default).
+   * A node's own `retries`/`retryDelayMs` options win. Default: no retry.
+   */
   retry?: RetryPolicy | ((node: Node) => RetryPolicy | undefined);
   /** Context filter used when `run()` is not given one (`RunOptions.contextFilter` wins). */
   contextFilter?: ContextFilter;
@@ -89,6 +88,30 @@ export interface DistributedRunnerOptions {
    * meanwhile and go on when it is back (bound them with `timeoutMs`). Default: stderr.
    */
   logger?: OutageLogger;
+  /**
+   * Run several nodes as one job on one worker (see {@link GroupNodesOption}): by top-level
+   * namespace, by a function of the node, or `'auto'` (small nodes by declared or measured cost).
+   * Hooks, context and log records stay per node. Default: one job per node.
+   */
+  groupNodes?: GroupNodesOption;
+  /**
+   * A job's inputs and results whose V8 serialization is at most this many bytes travel inline in
+   * Redis (in the job and its completion); larger ones through shared storage. The datasets the
+   * runner keeps between jobs stay in memory up to the same size. Default 16 KiB; 0 sends
+   * everything through shared storage.
+   */
+  inlineDataBytes?: number;
+  /**
+   * The log channel: records logged on the workers arrive here (and go to this process's sinks:
+   * console, run report, Prefect API). Default: through `@weft/prefect-bridge` when it can be
+   * imported; `false` turns it off; or a {@link LogBridge} of another logging library.
+   */
+  logs?: LogBridge | false;
+  /**
+   * An id of the code (a release, a commit) added to the code fingerprint each job carries; the
+   * workers must be started with the same `codeVersion`.
+   */
+  codeVersion?: string;
 }
 
 interface Connected {
@@ -100,6 +123,8 @@ interface Connected {
 
 const DEFAULT_MAX_IN_FLIGHT = 32;
 const DEFAULT_MAX_JOB_BYTES = 64 * 1024;
+/** Default of `inlineDataBytes`. */
+export const DEFAULT_INLINE_DATA_BYTES = 16 * 1024;
 
 function positiveInteger(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -146,67 +171,40 @@ function checkRetry(policy: RetryPolicy, where: string): JobsOptions {
   );
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
+function nonNegativeInteger(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  throw new DistributedConfigError(
+    'ERR_DISTRIBUTED_OPTIONS',
+    `DistributedRunner: '${name}' must be a non-negative integer, got ${JSON.stringify(value) ?? String(value)}.`,
+  );
 }
 
-function messageOf(error: unknown): string {
-  return describeError(error);
-}
-
-const NO_ERROR_FILE: unique symbol = Symbol('no error file');
-
-/**
- * The error a worker recorded for a node's job (`<jobId>.error.json`), rebuilt with its name,
- * message, stack, code, cause and own properties. Whatever the file holds, this never throws: a
- * record that cannot be rebuilt becomes a {@link RemoteJobError} naming the node and the job.
- * Resolves to {@link NO_ERROR_FILE} when there is no such file.
- */
-export async function readNodeError(
-  path: string,
-  node: string,
-  jobId: string,
-): Promise<unknown | typeof NO_ERROR_FILE> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return NO_ERROR_FILE;
-  }
-  try {
-    return decodeThrown(JSON.parse(text) as ThrownValue);
-  } catch (error) {
-    return new RemoteJobError(
-      'ERR_JOB_ERROR_UNREADABLE',
-      `The job of node '${node}' (${jobId}) failed, but the error its worker recorded in ${path} cannot be rebuilt: ${describeError(error)}.`,
-      node,
-      jobId,
-      { cause: error },
-    );
-  }
+/** The measured cost of each node (field `<node>`) lives in this hash, for `groupNodes: 'auto'`. */
+function costKeyOf(prefix: string, queue: string): string {
+  return `${prefix}:${queue}:weft:cost`;
 }
 
 /**
- * Runs each node's function as one BullMQ job on `weft-worker` processes, which may be on other
+ * Runs each node's function as a BullMQ job on `weft-worker` processes, which may be on other
  * machines. It is built on the runners' common scheduler, like `ParallelRunner` on worker threads:
  * the coordinator (the process calling `run()`) schedules nodes, loads and saves datasets and
  * calls every hook inside the node's context; only the function runs remotely. Its arguments go to
- * the worker and its result comes back through shared storage (V8 serialization, written
- * atomically), never through Redis.
+ * the worker and its result comes back inline in Redis when small (`inlineDataBytes`), else
+ * through shared storage (V8 serialization, written atomically).
  *
  * The job carries the node's context: a versioned envelope with the propagatable context variables
  * (after the run's `contextFilter`, capped by `maxContextBytes`) and, when OpenTelemetry is set up,
  * the W3C `traceparent`/`baggage`. It is built inside the node's task, after `beforeNodeRun`, so
- * what the hooks bound (the Prefect task run) reaches the function on the worker.
+ * what the hooks bound (the Prefect task run) reaches the function on the worker. What the node
+ * logs there comes back through the log channel and reaches this process's sinks, in order, before
+ * the node's `afterNodeRun`.
  *
- * Data between nodes must live in shared storage: a `MemoryDataset` in the catalog that one node
+ * Data between jobs must live in shared storage: a `MemoryDataset` in the catalog that one job
  * writes and another reads is refused before anything runs; such datasets that the catalog does
- * not define are kept by the runner under `<storage>/runs/<run>/datasets/`.
+ * not define are kept by the runner (small values in memory, large ones under
+ * `<storage>/runs/<run>/datasets/`). With `groupNodes`, nodes of one group run as one job and hand
+ * their data over on the worker.
  *
  * Job ids are `<runId>__<node>`: a coordinator restarted with the same `runId` re-attaches to jobs
  * that are still running or already done instead of running them again. Execution is
@@ -242,6 +240,10 @@ export class DistributedRunner extends AbstractRunner {
   readonly #pollMs: number;
   readonly #keepSeconds: number;
   readonly #logger: OutageLogger;
+  readonly #groupNodes: GroupNodesOption | undefined;
+  readonly #inlineBytes: number;
+  readonly #logs: LogBridge | false | undefined;
+  readonly #codeVersion: string | undefined;
   #connected: Promise<Connected> | undefined;
 
   constructor(options: DistributedRunnerOptions) {
@@ -287,6 +289,27 @@ export class DistributedRunner extends AbstractRunner {
     this.#pollMs = positiveInteger(options.pollIntervalMs, 'pollIntervalMs') ?? 5000;
     this.#keepSeconds = positiveInteger(options.keepJobsSeconds, 'keepJobsSeconds') ?? 86_400;
     this.#logger = options.logger ?? STDERR_LOGGER;
+    this.#groupNodes = checkGroupNodes(options.groupNodes);
+    this.#inlineBytes =
+      nonNegativeInteger(options.inlineDataBytes, 'inlineDataBytes') ?? DEFAULT_INLINE_DATA_BYTES;
+    if (options.logs !== undefined && options.logs !== false) {
+      const l = options.logs as Partial<LogBridge>;
+      if (typeof l.deliver !== 'function' || typeof l.capture !== 'function') {
+        throw new DistributedConfigError(
+          'ERR_DISTRIBUTED_OPTIONS',
+          "DistributedRunner: 'logs' must be false or a log bridge ({ name, capture, deliver, settle?, runIds? }).",
+        );
+      }
+    }
+    this.#logs = options.logs;
+    try {
+      this.#codeVersion = checkCodeVersion(options.codeVersion);
+    } catch (error) {
+      throw new DistributedConfigError(
+        'ERR_DISTRIBUTED_OPTIONS',
+        `DistributedRunner: ${(error as Error).message}.`,
+      );
+    }
   }
 
   /** Closes the Redis connections (waits for nothing remote). Later runs connect again. */
@@ -342,7 +365,7 @@ export class DistributedRunner extends AbstractRunner {
         redis.disconnect();
         throw new DistributedConfigError(
           'ERR_REDIS_CONNECT',
-          `DistributedRunner cannot reach Redis at ${describeRedis(this.#connection)}: ${messageOf(error)}`,
+          `DistributedRunner cannot reach Redis at ${describeRedis(this.#connection)}: ${describeError(error)}`,
           { cause: error },
         );
       }
@@ -355,24 +378,67 @@ export class DistributedRunner extends AbstractRunner {
   }
 
   #jobOptions(node: Node): JobsOptions {
-    const policy = typeof this.#retry === 'function' ? this.#retry(node) : this.#retry;
-    const retry =
-      policy === undefined ? { attempts: 1 } : checkRetry(policy, `the retry policy of node '${node.name}'`);
+    let retry: JobsOptions;
+    if (node.retries > 0) {
+      retry = {
+        attempts: node.retries + 1,
+        ...(node.retryDelayMs > 0
+          ? { backoff: { type: 'fixed', delay: Math.round(node.retryDelayMs) } }
+          : {}),
+      };
+    } else {
+      const policy = typeof this.#retry === 'function' ? this.#retry(node) : this.#retry;
+      retry =
+        policy === undefined
+          ? { attempts: 1 }
+          : checkRetry(policy, `the retry policy of node '${node.name}'`);
+    }
+    return { ...retry, ...this.#retention() };
+  }
+
+  #retention(): JobsOptions {
     return {
-      ...retry,
       sizeLimit: this.#maxJobBytes,
       removeOnComplete: { age: this.#keepSeconds },
       removeOnFail: { age: this.#keepSeconds },
     };
   }
 
+  /** What this process runs, for the code fingerprint of each job. */
+  #codeDetails(): CodeDetails {
+    const modules: Record<string, string> = {};
+    for (const url of this.modules) modules[url] = moduleFingerprint(url);
+    return {
+      weft: weftVersions(),
+      modules,
+      ...(this.#codeVersion === undefined ? {} : { codeVersion: this.#codeVersion }),
+    };
+  }
+
   protected async _prepare({ pipeline, catalog, runId, options }: RunSetup): Promise<Execution> {
     const refs = await resolveNodeFunctions(pipeline.nodes, this.modules);
     const runKey = runKeyOf(runId);
-    placeDatasetsBetweenNodes(pipeline, catalog, this.storage, runKey);
-    const jobOptions = new Map<Node, JobsOptions>();
-    for (const n of pipeline.nodes) jobOptions.set(n, this.#jobOptions(n));
-    const { queue, waiter } = await this.#connect();
+    const { queue, waiter, redis } = await this.#connect();
+    const auto = this.#groupNodes === 'auto' || typeof this.#groupNodes === 'object';
+    let measuredBefore: Map<string, number> | undefined;
+    if (auto) {
+      measuredBefore = new Map();
+      const names = pipeline.nodes.map((n) => n.name);
+      const values =
+        names.length === 0 ? [] : await redis.hmget(costKeyOf(this.prefix, this.queueName), ...names);
+      names.forEach((name, i) => {
+        const v = Number(values[i]);
+        if (values[i] !== null && Number.isFinite(v)) measuredBefore?.set(name, v);
+      });
+    }
+    const groups =
+      this.#groupNodes === undefined
+        ? NO_GROUPS
+        : planGroups(pipeline, this.#groupNodes, (n) => measuredBefore?.get(n.name));
+    placeDatasetsBetweenNodes(pipeline, catalog, this.storage, runKey, {
+      groupOf: groups.groupOf,
+      memoryBytes: this.#inlineBytes,
+    });
     if (this.#requireWorkers && (await queue.getWorkersCount()) === 0) {
       throw new NoWorkersError(
         'ERR_NO_WORKERS',
@@ -382,155 +448,64 @@ export class DistributedRunner extends AbstractRunner {
       );
     }
     await mkdir(jobsDir(this.storage), { recursive: true });
-    const filter = options.contextFilter ?? this.#contextFilter;
-    const maxBytes = this.#maxContextBytes;
-    // A generated run id cannot have jobs from an earlier coordinator: skip the look-up.
-    const mayExist = options.runId !== undefined;
-    const submitted = new Set<string>();
-    const inFlight = new Set<string>();
-    const storage = this.storage;
-    const jobName = (node: Node) => node.name;
-
-    const invoke = (node: Node, args: unknown[]): Promise<unknown> => {
-      // Inside the node's context, after beforeNodeRun: this is the context the worker restores.
-      const ctx = buildEnvelope({ runId, node: node.name, filter, maxBytes });
-      const ref = refs.get(node) as FunctionRef;
-      const jobId = jobIdOf(runKey, node.name);
-      const files = jobFiles(storage, jobId);
-      let argBytes: Buffer;
-      try {
-        argBytes = encodeValue(args);
-      } catch (error) {
-        throw new NodeDataTransferError(
-          'ERR_NODE_ARGS_UNSERIALIZABLE',
-          `The inputs of node '${node.name}' cannot be sent to a worker: ${messageOf(error)}. Node inputs must survive structured cloning (no functions, sockets or class instances with private state).`,
-          node.name,
-          { cause: error },
-        );
+    const details = this.#codeDetails();
+    const published = new Map<string, Promise<string>>();
+    const codeFor = (modules: readonly string[]): Promise<string> => {
+      const key = modules.join('\n');
+      let pending = published.get(key);
+      if (pending === undefined) {
+        const code = fingerprintOf(details, modules);
+        // The details stay in Redis as long as the jobs, so a worker can say what differs.
+        pending = redis
+          .set(codeKeyOf(this.prefix, this.queueName, code), JSON.stringify(details), 'EX', this.#keepSeconds)
+          .then(() => code);
+        published.set(key, pending);
       }
-      const data: NodeJobData = {
-        v: JOB_VERSION,
-        runId,
-        node: node.name,
-        module: ref.moduleUrl,
-        export: ref.exportName,
-        streaming: node.streaming,
-        ctx,
-      };
-      const readResult = async (): Promise<unknown> => {
-        try {
-          return await readValue(files.result);
-        } catch (error) {
-          throw new NodeDataTransferError(
-            'ERR_NODE_RESULT_UNREADABLE',
-            `The result of node '${node.name}' cannot be read from ${files.result}: ${messageOf(error)}`,
-            node.name,
-            { cause: error },
-          );
-        }
-      };
-      return (async () => {
-        try {
-          await writeAtomic(files.args, argBytes);
-        } catch (error) {
-          throw new NodeDataTransferError(
-            'ERR_STORAGE_WRITE',
-            `The inputs of node '${node.name}' cannot be written to shared storage (${files.args}): ${messageOf(error)}`,
-            node.name,
-            { cause: error },
-          );
-        }
-        submitted.add(jobId);
-        if (mayExist) {
-          const existing = await queue.getJob(jobId);
-          if (existing !== undefined && existing !== null) {
-            const state = await existing.getState();
-            if (state === 'completed' && (await exists(files.result))) return readResult();
-            if (state === 'completed' || state === 'failed') {
-              // Submitted anew below, with this run's context; the old job's error must not linger.
-              await existing.remove();
-              await removeFile(files.error);
-            } else {
-              const attached = waiter.wait(jobId);
-              waiter.added(jobId);
-              await waiter.check(jobId);
-              return settle(await attached);
-            }
-          }
-        }
-        const outcome = waiter.wait(jobId);
-        try {
-          await queue.add(jobName(node), data, { ...jobOptions.get(node), jobId });
-        } catch (error) {
-          waiter.forget(jobId);
-          const message = messageOf(error);
-          if (/exceeds the limit/.test(message)) {
-            throw new JobSubmitError(
-              'ERR_JOB_TOO_LARGE',
-              `The job of node '${node.name}' is over the per-job size limit of ${this.#maxJobBytes} bytes (maxJobBytes): ${message}. Jobs carry names and the context only; deny large context variables with contextFilter.`,
-              node.name,
-              { cause: error },
-            );
-          }
-          throw new JobSubmitError(
-            'ERR_JOB_SUBMIT',
-            `The job of node '${node.name}' could not be submitted to Redis at ${describeRedis(this.#connection)}: ${message}`,
-            node.name,
-            { cause: error },
-          );
-        }
-        waiter.added(jobId);
-        inFlight.add(jobId);
-        try {
-          return await settle(await outcome);
-        } finally {
-          inFlight.delete(jobId);
-        }
-      })();
-
-      async function settle(end: Awaited<ReturnType<JobWaiter['wait']>>): Promise<unknown> {
-        if (end.state === 'completed') return readResult();
-        if (end.state === 'failed') {
-          const recorded = await readNodeError(files.error, node.name, jobId);
-          if (recorded !== NO_ERROR_FILE) throw recorded;
-          throw new RemoteJobError(
-            'ERR_JOB_FAILED',
-            `The job of node '${node.name}' (${jobId}) failed without a node error: ${end.failedReason || 'no reason given'}.`,
-            node.name,
-            jobId,
-          );
-        }
-        throw new RemoteJobError(
-          'ERR_JOB_MISSING',
-          `The job of node '${node.name}' (${jobId}) disappeared from Redis before it finished (removed by another client, or Redis lost its data).`,
-          node.name,
-          jobId,
-        );
-      }
+      return pending;
     };
-
-    return {
+    const bridge = await resolveLogBridge(this.#logs);
+    const measuredNow = new Map<string, number>();
+    const session = new RunSession({
+      pipeline,
+      catalog,
+      runId,
+      runKey,
+      refs,
+      groups,
+      queue,
+      waiter,
+      redis,
+      storage: this.storage,
+      filter: options.contextFilter ?? this.#contextFilter,
+      maxContextBytes: this.#maxContextBytes,
+      maxJobBytes: this.#maxJobBytes,
+      inlineBytes: this.#inlineBytes,
+      jobOptions: (node) => this.#jobOptions(node),
+      groupJobOptions: { attempts: 1, ...this.#retention() },
+      codeFor,
+      bridge,
       slots: Math.min(
         this.#maxInFlight,
         Math.max(1, pipeline.nodes.length - pipeline.groupedNodes.length + 1),
       ),
-      invoke,
+      // A generated run id cannot have jobs from an earlier coordinator: skip the look-up.
+      mayExist: options.runId !== undefined,
+      report: (message) => (options.logger?.warn ?? ((m: string) => this.#logger.warn(m)))(message),
+      measured: (node, ms) => {
+        if (auto) measuredNow.set(node.name, ms);
+      },
+      describeRedis: describeRedis(this.#connection),
+    });
+    const execution = session.execution();
+    return {
+      ...execution,
       close: async (abandon, failed) => {
-        if (abandon) {
-          for (const jobId of inFlight) {
-            waiter.forget(jobId);
-            // Jobs not started yet are withdrawn; running ones finish on their worker, unobserved.
-            await queue.remove(jobId).catch(() => 0);
-          }
-        }
-        if (!failed) {
-          await Promise.all(
-            [...submitted].flatMap((jobId) => {
-              const files = jobFiles(storage, jobId);
-              return [removeFile(files.args), removeFile(files.result), removeFile(files.error)];
-            }),
-          );
-          await remove(runDir(storage, runKey));
+        await execution.close?.(abandon, failed);
+        if (!failed) await remove(runDir(this.storage, runKey));
+        if (measuredNow.size > 0) {
+          const fields: string[] = [];
+          for (const [name, ms] of measuredNow) fields.push(name, ms.toFixed(3));
+          await redis.hset(costKeyOf(this.prefix, this.queueName), ...fields).catch(() => 0);
         }
       },
     };

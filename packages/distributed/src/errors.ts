@@ -99,3 +99,21 @@ export class RedisServerError extends DistributedError {}
 
 /** A worker process could not be started or exited before it was ready. */
 export class WorkerProcessError extends DistributedError {}
+
+/**
+ * A node of a group (`groupNodes`) whose job did not run it, or whose result was discarded: a node
+ * before it in the same job failed (on the worker, or on the coordinator before the job was
+ * submitted or while its results were being saved). The node at fault carries the actual error.
+ */
+export class GroupNotRunError extends DistributedError {
+  /** The node that was not run. */
+  readonly node: string;
+  /** The node of the same job whose failure kept it from running. */
+  readonly blockedBy: string;
+
+  constructor(code: string, message: string, node: string, blockedBy: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.node = node;
+    this.blockedBy = blockedBy;
+  }
+}

@@ -11,11 +11,17 @@ export {
   ENVELOPE_VERSION,
   type TraceHeaders,
 } from './context-envelope.js';
-export { DistributedRunner, type DistributedRunnerOptions, type RetryPolicy } from './distributed-runner.js';
+export {
+  DEFAULT_INLINE_DATA_BYTES,
+  DistributedRunner,
+  type DistributedRunnerOptions,
+  type RetryPolicy,
+} from './distributed-runner.js';
 export {
   ContextEnvelopeError,
   DistributedConfigError,
   DistributedError,
+  GroupNotRunError,
   JobSubmitError,
   MemoryDatasetBetweenNodesError,
   NodeDataTransferError,
@@ -25,8 +31,16 @@ export {
   WorkerJobError,
   WorkerProcessError,
 } from './errors.js';
+export type { AutoGrouping, GroupNodesOption } from './group-plan.js';
+export { GroupInput } from './job-input.js';
 export { type LocalCluster, type LocalClusterOptions, startLocalCluster } from './local-cluster.js';
-export { JOB_VERSION, type NodeJobData } from './node-job.js';
+export type {
+  Capture,
+  ChannelSink,
+  LogBridge,
+  LogRecordLike,
+} from './log-bridge.js';
+export { type ArgLink, JOB_VERSION, type JobNode, type NodeJobData } from './node-job.js';
 export type { RedisLocation } from './redis-connection.js';
 export type { OutageLogger } from './redis-outage.js';
 export {
@@ -37,5 +51,12 @@ export {
   startRedisServer,
 } from './redis-server.js';
 export { StorageDataset, type StorageDatasetOptions } from './storage-dataset.js';
-export { type JobSummary, type StartWorkerOptions, startWorker, type WeftWorker } from './worker.js';
+export {
+  type CloseWorkerOptions,
+  type JobSummary,
+  type StartWorkerOptions,
+  startWorker,
+  type WeftWorker,
+  type WorkerHealth,
+} from './worker.js';
 export { type SpawnWorkerOptions, spawnWorker, type WorkerProcess, workerCommand } from './worker-process.js';

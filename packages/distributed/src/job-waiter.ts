@@ -11,7 +11,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 
 /** How a job ended. */
 export type JobOutcome =
-  | { readonly state: 'completed' }
+  | { readonly state: 'completed'; readonly returnvalue: unknown }
   | { readonly state: 'failed'; readonly failedReason: string }
   | { readonly state: 'missing' };
 
@@ -33,7 +33,9 @@ export class JobWaiter {
   private constructor(queue: Queue, events: QueueEvents, pollMs: number) {
     this.#queue = queue;
     this.#events = events;
-    events.on('completed', ({ jobId }) => this.#settle(jobId, { state: 'completed' }));
+    events.on('completed', ({ jobId, returnvalue }) =>
+      this.#settle(jobId, { state: 'completed', returnvalue }),
+    );
     events.on('failed', ({ jobId, failedReason }) => this.#settle(jobId, { state: 'failed', failedReason }));
     this.#timer = setInterval(() => void this.#poll(), pollMs);
     this.#timer.unref();
@@ -85,10 +87,15 @@ export class JobWaiter {
   /** Looks the job up now and settles its wait if it is finished. */
   async check(jobId: string): Promise<void> {
     if (!this.#pending.has(jobId)) return;
-    const job = await this.#queue.getJob(jobId);
+    let job = await this.#queue.getJob(jobId);
     if (job === undefined || job === null) return this.#settle(jobId, { state: 'missing' });
     const state = await job.getState();
-    if (state === 'completed') this.#settle(jobId, { state: 'completed' });
+    if ((state === 'completed' || state === 'failed') && job.finishedOn === undefined) {
+      // It finished between the two reads: read it again for its return value or reason.
+      job = await this.#queue.getJob(jobId);
+      if (job === undefined || job === null) return this.#settle(jobId, { state: 'missing' });
+    }
+    if (state === 'completed') this.#settle(jobId, { state: 'completed', returnvalue: job.returnvalue });
     else if (state === 'failed')
       this.#settle(jobId, { state: 'failed', failedReason: job.failedReason ?? '' });
     else if (state === 'unknown') this.#settle(jobId, { state: 'missing' });

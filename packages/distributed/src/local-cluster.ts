@@ -33,6 +33,9 @@ export interface LocalClusterOptions {
     | 'stalledIntervalMs'
     | 'maxStalledCount'
     | 'maxEnvelopeBytes'
+    | 'shutdownGraceMs'
+    | 'codeVersion'
+    | 'localLogs'
     | 'imports'
     | 'env'
     | 'stdio'
@@ -109,7 +112,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
     const failure = started.find((s) => s.status === 'rejected');
     if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
-    runner = new DistributedRunner({ ...options.runner, module: modules, redis: socket, storage });
+    const codeVersion = options.worker?.codeVersion;
+    runner = new DistributedRunner({
+      ...(codeVersion === undefined ? {} : { codeVersion }),
+      ...options.runner,
+      module: modules,
+      redis: socket,
+      storage,
+    });
   } catch (error) {
     await close();
     throw error;

@@ -1,6 +1,10 @@
 /**
- * What one node's job carries (names and the context envelope, never data) and how job ids are
- * derived from the run id and the node name.
+ * What a job carries and how job ids are derived from the run id and the node name.
+ *
+ * A job runs one node, or a group of nodes one after the other on one worker (`groupNodes`). It
+ * carries names, each node's context envelope and where each node's arguments come from: values
+ * from outside the job (small ones inline, V8-serialized in base64, larger ones in the job's args
+ * file in shared storage) or the result of an earlier node of the same job (links).
  *
  * @module
  */
@@ -9,14 +13,19 @@ import type { ContextEnvelope } from './context-envelope.js';
 import { WorkerJobError } from './errors.js';
 
 /** Version of the job payload format. */
-export const JOB_VERSION = 1;
+export const JOB_VERSION = 2;
 
-/** The data of a node's BullMQ job (plain JSON, small). */
-export interface NodeJobData {
-  /** Format version ({@link JOB_VERSION}). */
-  readonly v: 1;
-  /** The run id, as the hooks see it. */
-  readonly runId: string;
+/**
+ * An argument of a node taken from the result of an earlier node of the same job:
+ * `[position, member, select]`. `position` is the argument index, or (for a node whose inputs are
+ * an object mapping) the key in its one object argument; `member` the index of the producing node
+ * in the job; `select` picks the dataset from that node's result: `null` (its one output), an
+ * index (list outputs) or a key (object outputs).
+ */
+export type ArgLink = readonly [position: number | string, member: number, select: number | string | null];
+
+/** One node of a job. */
+export interface JobNode {
   /** The node name. */
   readonly node: string;
   /** URL of the module whose export is the node function. */
@@ -27,6 +36,41 @@ export interface NodeJobData {
   readonly streaming: boolean;
   /** The node's context. */
   readonly ctx: ContextEnvelope;
+  /** Arguments that are results of earlier nodes of this job (omitted when none). */
+  readonly links?: readonly ArgLink[];
+  /** Further tries of this node inside the job when it throws (groups only; default 0). */
+  readonly retries?: number;
+  /** Milliseconds between those tries (default 0). */
+  readonly retryDelayMs?: number;
+}
+
+/** The data of a BullMQ job of a DistributedRunner (plain JSON, small). */
+export interface NodeJobData {
+  /** Format version ({@link JOB_VERSION}). */
+  readonly v: 2;
+  /** The run id, as the hooks see it. */
+  readonly runId: string;
+  /** The nodes, in the order they run. */
+  readonly nodes: readonly JobNode[];
+  /**
+   * Each node's arguments from outside the job (an array per node, links left `undefined`),
+   * V8-serialized and base64-encoded, when small; absent when they are in the job's args file.
+   */
+  readonly input?: string;
+  /** Results whose V8 serialization is at most this many bytes come back inline (0: always a file). */
+  readonly inline: number;
+  /** Fingerprint of the code that built the job (see `code-fingerprint.ts`). */
+  readonly code: string;
+}
+
+/** What the worker sends back for a job: each node's result, and how long each took. */
+export interface JobResults {
+  /** Results, one per node that completed (a streaming node's chunks as an array). */
+  readonly r: readonly unknown[];
+  /** Milliseconds each node took. */
+  readonly ms: readonly number[];
+  /** Index of the node that failed (the job failed), when it is not the first. */
+  readonly failed?: number;
 }
 
 const SAFE = /^[\w.-]+$/;
@@ -47,9 +91,17 @@ export function runKeyOf(runId: string): string {
   return `${readable}-${hash}`;
 }
 
-/** The job id of `node` in the run with key `runKey`: `<runKey>__<node>` (no `:`, never all digits). */
-export function jobIdOf(runKey: string, node: string): string {
-  return `${runKey}__${node}`;
+/**
+ * The job id of a job whose first node is `node`, in the run with key `runKey`:
+ * `<runKey>__<node>`, plus `+<n>` for a job of `n` > 1 nodes (no `:`, never all digits).
+ */
+export function jobIdOf(runKey: string, node: string, size = 1): string {
+  return size > 1 ? `${runKey}__${node}+${size}` : `${runKey}__${node}`;
+}
+
+/** Whether `jobId` can name files in shared storage. */
+export function isSafeJobId(jobId: string): boolean {
+  return /^[\w.+-]+$/.test(jobId) && jobId !== '.' && jobId !== '..';
 }
 
 function fail(jobId: string, what: string, node?: string): never {
@@ -59,9 +111,68 @@ function fail(jobId: string, what: string, node?: string): never {
   );
 }
 
-/** An own data property, never an inherited or computed one. */
+/** An own property, never an inherited one (job data comes from JSON: no accessors). */
 function own(value: object, key: string): unknown {
-  return Object.getOwnPropertyDescriptor(value, key)?.value;
+  return Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function isRecord(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function nonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function parseLinks(jobId: string, node: string, index: number, value: unknown): ArgLink[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) fail(jobId, "'links' is not an array", node);
+  const links: ArgLink[] = [];
+  for (const link of value as unknown[]) {
+    if (!Array.isArray(link) || link.length !== 3)
+      fail(jobId, 'a link is not [position, node, output]', node);
+    const [position, member, select] = link as unknown[];
+    if (!nonNegativeInteger(position) && typeof position !== 'string')
+      fail(jobId, 'a link position is neither an index nor a key', node);
+    if (!nonNegativeInteger(member) || member >= index)
+      fail(jobId, 'a link names no earlier node of the job', node);
+    if (select !== null && !nonNegativeInteger(select) && typeof select !== 'string')
+      fail(jobId, 'a link output is neither null, an index nor a key', node);
+    links.push([position as number | string, member as number, select as number | string | null]);
+  }
+  return links;
+}
+
+function parseMember(jobId: string, index: number, value: unknown): JobNode {
+  if (!isRecord(value)) fail(jobId, `node ${index} is not an object`);
+  const d = value as object;
+  const named = own(d, 'node');
+  const node = typeof named === 'string' && named !== '' ? named : undefined;
+  const strings: Record<'node' | 'module' | 'export', string> = { node: '', module: '', export: '' };
+  for (const key of ['node', 'module', 'export'] as const) {
+    const v = own(d, key);
+    if (typeof v !== 'string' || v === '') fail(jobId, `'${key}' is not a non-empty string`, node);
+    strings[key] = v as string;
+  }
+  const streaming = own(d, 'streaming');
+  if (typeof streaming !== 'boolean') fail(jobId, "'streaming' is not a boolean", node);
+  const ctx = own(d, 'ctx');
+  if (ctx === null || typeof ctx !== 'object') fail(jobId, "'ctx' is not an object", node);
+  const links = parseLinks(jobId, strings.node, index, own(d, 'links'));
+  const retries = own(d, 'retries');
+  if (retries !== undefined && !nonNegativeInteger(retries))
+    fail(jobId, "'retries' is not a non-negative integer", node);
+  const retryDelayMs = own(d, 'retryDelayMs');
+  if (retryDelayMs !== undefined && !nonNegativeInteger(retryDelayMs))
+    fail(jobId, "'retryDelayMs' is not a non-negative integer", node);
+  return {
+    ...strings,
+    streaming: streaming as boolean,
+    ctx: ctx as ContextEnvelope,
+    ...(links === undefined ? {} : { links }),
+    ...(retries === undefined ? {} : { retries: retries as number }),
+    ...(retryDelayMs === undefined ? {} : { retryDelayMs: retryDelayMs as number }),
+  };
 }
 
 /**
@@ -72,34 +183,36 @@ function own(value: object, key: string): unknown {
  * fault.
  */
 export function parseNodeJob(jobId: string, data: unknown): NodeJobData {
-  if (!SAFE.test(jobId) || jobId === '.' || jobId === '..') fail(jobId, 'its id is not a safe path segment');
-  if (data === null || typeof data !== 'object' || Array.isArray(data))
-    fail(jobId, 'its data is not an object');
+  if (!isSafeJobId(jobId)) fail(jobId, 'its id is not a safe path segment');
+  if (!isRecord(data)) fail(jobId, 'its data is not an object');
   const d = data as object;
-  const named = own(d, 'node');
-  const node = typeof named === 'string' && named !== '' ? named : undefined;
+  const list = own(d, 'nodes');
+  const first = Array.isArray(list) && isRecord(list[0]) ? own(list[0] as object, 'node') : undefined;
+  const named = typeof first === 'string' && first !== '' ? first : undefined;
   const version = own(d, 'v');
   if (version !== JOB_VERSION) {
     fail(
       jobId,
-      `payload version ${JSON.stringify(version) ?? typeof version}, this worker understands ${JOB_VERSION}`,
-      node,
+      `payload version ${JSON.stringify(version) ?? typeof version}, this worker understands ${JOB_VERSION} (coordinator and workers must run the same @weft/distributed version)`,
+      named,
     );
   }
-  const strings: Record<'runId' | 'node' | 'module' | 'export', string> = {
-    runId: '',
-    node: '',
-    module: '',
-    export: '',
+  const runId = own(d, 'runId');
+  if (typeof runId !== 'string' || runId === '') fail(jobId, "'runId' is not a non-empty string", named);
+  if (!Array.isArray(list) || list.length === 0) fail(jobId, "'nodes' is not a non-empty array", named);
+  const nodes = (list as unknown[]).map((m, i) => parseMember(jobId, i, m));
+  const input = own(d, 'input');
+  if (input !== undefined && typeof input !== 'string') fail(jobId, "'input' is not a string", named);
+  const inline = own(d, 'inline');
+  if (!nonNegativeInteger(inline)) fail(jobId, "'inline' is not a non-negative integer", named);
+  const code = own(d, 'code');
+  if (typeof code !== 'string') fail(jobId, "'code' is not a string", named);
+  return {
+    v: JOB_VERSION,
+    runId: runId as string,
+    nodes,
+    ...(input === undefined ? {} : { input: input as string }),
+    inline: inline as number,
+    code: code as string,
   };
-  for (const key of ['runId', 'node', 'module', 'export'] as const) {
-    const value = own(d, key);
-    if (typeof value !== 'string' || value === '') fail(jobId, `'${key}' is not a non-empty string`, node);
-    strings[key] = value as string;
-  }
-  const streaming = own(d, 'streaming');
-  if (typeof streaming !== 'boolean') fail(jobId, "'streaming' is not a boolean", node);
-  const ctx = own(d, 'ctx');
-  if (ctx === null || typeof ctx !== 'object') fail(jobId, "'ctx' is not an object", node);
-  return { v: JOB_VERSION, ...strings, streaming: streaming as boolean, ctx: ctx as ContextEnvelope };
 }

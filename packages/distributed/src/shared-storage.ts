@@ -16,8 +16,8 @@ import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '@weft/runner';
 import { DistributedConfigError } from './errors.js';
 
-/** A job id or run key usable as one path segment. */
-const SEGMENT = /^[\w.-]+$/;
+/** A job id or run key usable as one path segment (`+` appears in the ids of jobs of several nodes). */
+const SEGMENT = /^[\w.+-]+$/;
 
 /** Resolves the `storage` option (an absolute path or a `file:` URL) to an absolute path. */
 export function storageRoot(storage: unknown, where: string): string {

@@ -6,17 +6,21 @@
  * weft-worker --redis redis://10.0.0.5:6379 --storage /mnt/shared/weft --module ./dist/pipeline.js
  * ```
  *
- * Prints one `ready` line on stderr when it takes jobs (and sends `{ type: 'ready' }` over IPC when
- * started with an IPC channel). SIGTERM or SIGINT stop it after the running jobs; a second signal
- * stops it at once (its jobs are then recovered by other workers as stalled).
+ * Prints one health line on stderr when it takes jobs (queue, Redis, concurrency, modules and their
+ * code fingerprints, `@weft/*` and Node versions, where node logs go) and sends
+ * `{ type: 'ready' }` over IPC when started with an IPC channel. SIGTERM or SIGINT stop it
+ * gracefully: it takes no new job, lets the running ones finish for up to `--shutdown-grace`
+ * milliseconds, then hands them back to the queue (another worker runs them at once) and exits. A
+ * second signal hands them back at once; a third exits without a word to Redis (the jobs are then
+ * recovered by other workers once their lock expires).
  *
  * @module
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { connectionOptions, describeRedis } from './redis-connection.js';
 import { startWorker } from './worker.js';
+import { healthLine } from './worker-health.js';
 
 const USAGE = `Usage: weft-worker --redis <url|socket> --storage <dir> --module <file> [options]
 
@@ -32,6 +36,9 @@ Runs the node jobs of a Weft DistributedRunner.
   --stalled-interval <ms>    how often to look for jobs of dead workers (default 30000)
   --max-stalled-count <n>    recoveries of one job before it fails (default 1)
   --max-envelope-bytes <n>   largest context envelope a job may carry (default 65536)
+  --shutdown-grace <ms>      on SIGTERM, wait this long for running jobs, then hand them back (default 25000)
+  --code-version <id>        release or commit id, must equal the runner's codeVersion
+  --local-logs               keep node log records in this process (default: sent to the coordinator)
   --import <file|pkg>        module to import first, e.g. OpenTelemetry set-up (repeatable)
   --name <name>              worker name (default host:pid)
   -h, --help                 show this help
@@ -68,6 +75,9 @@ async function main(argv: readonly string[]): Promise<number> {
         'stalled-interval': { type: 'string' },
         'max-stalled-count': { type: 'string' },
         'max-envelope-bytes': { type: 'string' },
+        'shutdown-grace': { type: 'string' },
+        'code-version': { type: 'string' },
+        'local-logs': { type: 'boolean' },
         import: { type: 'string', multiple: true },
         name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -87,6 +97,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const storage = (values.storage as string | undefined) ?? process.env.WEFT_STORAGE;
   const modules = (values.module as string[] | undefined) ?? [];
   let options: Parameters<typeof startWorker>[0];
+  let shutdownGraceMs = 25_000;
   try {
     if (redis === undefined || redis === '') throw new UsageError('--redis (or WEFT_REDIS) is required');
     if (storage === undefined || storage === '')
@@ -97,6 +108,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const stalledIntervalMs = int(values['stalled-interval'] as string | undefined, '--stalled-interval');
     const maxStalledCount = int(values['max-stalled-count'] as string | undefined, '--max-stalled-count');
     const maxEnvelopeBytes = int(values['max-envelope-bytes'] as string | undefined, '--max-envelope-bytes');
+    const grace = values['shutdown-grace'] as string | undefined;
+    if (grace !== undefined && !/^\d+$/.test(grace))
+      throw new UsageError(`--shutdown-grace must be a number of milliseconds, got '${grace}'`);
+    shutdownGraceMs = grace === undefined ? 25_000 : Number(grace);
     options = {
       redis: /^rediss?:\/\//.test(redis) ? redis : resolve(redis),
       storage: resolve(storage),
@@ -109,6 +124,8 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
       ...(maxStalledCount === undefined ? {} : { maxStalledCount }),
       ...(maxEnvelopeBytes === undefined ? {} : { maxEnvelopeBytes }),
+      ...(values['code-version'] === undefined ? {} : { codeVersion: values['code-version'] as string }),
+      ...(values['local-logs'] === true ? { logs: false as const } : {}),
     };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -117,24 +134,35 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   for (const spec of (values.import as string[] | undefined) ?? []) await import(toUrl(spec));
   const worker = await startWorker(options);
-  const where = describeRedis(connectionOptions(options.redis, 'weft-worker'));
-  process.stderr.write(
-    `weft-worker ${worker.name} ready: queue '${options.queue ?? 'weft-nodes'}' at ${where}, storage ${String(options.storage)}\n`,
-  );
-  process.send?.({ type: 'ready', name: worker.name, pid: process.pid });
+  process.stderr.write(`${healthLine(worker.health)}\n`);
+  process.send?.({ type: 'ready', name: worker.name, pid: process.pid, health: worker.health });
   await new Promise<void>((done) => {
     let signals = 0;
     const stop = () => {
       signals++;
-      if (signals > 1) process.exit(130);
-      worker.close().then(done, (error: unknown) => {
-        process.stderr.write(`weft-worker ${worker.name}: ${(error as Error)?.message ?? String(error)}\n`);
-        done();
-      });
+      if (signals === 1) {
+        if (worker.running > 0) {
+          process.stderr.write(
+            `weft-worker ${worker.name}: stopping: no new jobs; ${worker.running} running, handed back to the queue if not done within ${shutdownGraceMs} ms\n`,
+          );
+        }
+        worker.close({ handBackAfterMs: shutdownGraceMs }).then(done, (error: unknown) => {
+          process.stderr.write(`weft-worker ${worker.name}: ${(error as Error)?.message ?? String(error)}\n`);
+          done();
+        });
+      } else if (signals === 2) {
+        process.stderr.write(`weft-worker ${worker.name}: handing the running jobs back now\n`);
+        void worker.handBack();
+      } else {
+        process.exit(130);
+      }
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-    process.on('disconnect', stop);
+    // The parent went away: stop as on a first signal (a second reason is not a second signal).
+    process.on('disconnect', () => {
+      if (signals === 0) stop();
+    });
   });
   return 0;
 }

@@ -24,6 +24,12 @@ export interface SpawnWorkerOptions {
   maxStalledCount?: number;
   /** Largest context envelope a job may carry (`--max-envelope-bytes`). */
   maxEnvelopeBytes?: number;
+  /** On SIGTERM, how long running jobs may finish before they are handed back (`--shutdown-grace`). */
+  shutdownGraceMs?: number;
+  /** Release or commit id (`--code-version`), equal to the runner's `codeVersion`. */
+  codeVersion?: string;
+  /** Keep node log records in the worker process instead of sending them to the coordinator (`--local-logs`). */
+  localLogs?: boolean;
   /** Modules the worker imports first (`--import`), e.g. OpenTelemetry set-up. */
   imports?: readonly string[];
   /** Worker name. */
@@ -53,7 +59,10 @@ export interface WorkerProcess {
   output(): string;
   /** Resolves when it has exited. */
   readonly exited: Promise<void>;
-  /** Asks it to stop after its running jobs (SIGTERM), then kills it after `timeoutMs` (default 10000). */
+  /**
+   * Asks it to stop (SIGTERM: no new jobs, running ones finish or are handed back after its
+   * shutdown grace), then kills it after `timeoutMs` (default 10000).
+   */
   stop(timeoutMs?: number): Promise<void>;
 }
 
@@ -97,9 +106,12 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<WorkerPr
     ['--stalled-interval', options.stalledIntervalMs],
     ['--max-stalled-count', options.maxStalledCount],
     ['--max-envelope-bytes', options.maxEnvelopeBytes],
+    ['--shutdown-grace', options.shutdownGraceMs],
+    ['--code-version', options.codeVersion],
     ['--name', options.name],
   ];
   for (const [flag, value] of flags) if (value !== undefined) cliArgs.push(flag, String(value));
+  if (options.localLogs === true) cliArgs.push('--local-logs');
   const stdio = options.stdio ?? 'inherit';
   const child = spawn(execPath, [...args, ...cliArgs], {
     stdio: ['ignore', stdio, stdio, 'ipc'],

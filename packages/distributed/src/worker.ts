@@ -1,18 +1,36 @@
 /**
- * The worker side: `startWorker(...)` consumes node jobs from the queue, restores each job's
- * context, reads the node's arguments from shared storage, runs the function, and writes the
- * result (or the error) back to shared storage.
+ * The worker side: `startWorker(...)` consumes the jobs of a `DistributedRunner`. For each job it
+ * checks the payload and the code fingerprint, restores each node's context, takes the nodes'
+ * arguments (inline, or from shared storage), runs the nodes one after the other, and sends the
+ * results back (inline in the job's return value when small, else through shared storage), with the
+ * records the nodes logged appended to the job's log list before the job is acknowledged.
  *
  * @module
  */
-
 import { hostname } from 'node:os';
 import { encodeThrown } from '@weft/executor';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { DEFAULT_MAX_ENVELOPE_BYTES, restoreEnvelope, runInRestored } from './context-envelope.js';
+import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  type CodeDetails,
+  checkCodeVersion,
+  describeDifference,
+  fingerprintOf,
+  moduleFingerprint,
+  weftVersions,
+} from './code-fingerprint.js';
+import {
+  DEFAULT_MAX_ENVELOPE_BYTES,
+  type RestoredEnvelope,
+  restoreEnvelope,
+  runInRestored,
+} from './context-envelope.js';
 import { DistributedConfigError, DistributedError, NodeDataTransferError, WorkerJobError } from './errors.js';
+import { decodeInline, encodeInline } from './inline-value.js';
+import { argumentsOf } from './job-input.js';
+import { type LogBridge, resolveLogBridge } from './log-bridge.js';
 import { importModule, toModuleUrl } from './node-functions.js';
-import { parseNodeJob } from './node-job.js';
+import { type JobNode, type JobResults, type NodeJobData, parseNodeJob } from './node-job.js';
 import { connectionOptions, describeRedis, type RedisLocation } from './redis-connection.js';
 import { type OutageLogger, RedisOutageWatch, STDERR_LOGGER } from './redis-outage.js';
 import {
@@ -24,6 +42,7 @@ import {
   storageRoot,
   writeAtomic,
 } from './shared-storage.js';
+import { type AttemptLog, WorkerLogChannel } from './worker-logs.js';
 
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
@@ -61,6 +80,19 @@ export interface StartWorkerOptions {
    */
   maxEnvelopeBytes?: number;
   /**
+   * The log channel: records the nodes log on this worker go to the coordinator through Redis.
+   * Default: through `@weft/prefect-bridge` when it can be imported; `false` keeps them in this
+   * process's own sinks; or a {@link LogBridge} of another logging library.
+   */
+  logs?: LogBridge | false;
+  /** At most this long (ms) between a record and its append to Redis while a node runs. Default 200. */
+  logFlushMs?: number;
+  /**
+   * An id of the code both sides run (a release, a commit), added to the code fingerprint; must
+   * equal the coordinator's `codeVersion`.
+   */
+  codeVersion?: string;
+  /**
    * Called with errors of the worker itself that are not about the Redis connection. Default:
    * printed to stderr.
    */
@@ -72,23 +104,69 @@ export interface StartWorkerOptions {
   logger?: OutageLogger;
 }
 
+/** Options of {@link WeftWorker.close}. */
+export interface CloseWorkerOptions {
+  /**
+   * Abandon the running jobs at once, without a word to Redis: other workers recover them once
+   * their lock expires (`lockDurationMs`).
+   */
+  force?: boolean;
+  /**
+   * Wait at most this long (ms) for the running jobs to finish, then hand them back: they go back
+   * to the queue at once and another worker runs them from the start (their functions here are
+   * abandoned). Default: wait for them to finish.
+   */
+  handBackAfterMs?: number;
+}
+
 /** A running worker. */
 export interface WeftWorker {
   /** Its name (`<host>:<pid>` by default). */
   readonly name: string;
   /** The BullMQ worker. */
   readonly worker: Worker;
-  /** Stops taking jobs and waits for the running ones (`force` abandons them: they will be recovered as stalled). */
-  close(options?: { force?: boolean }): Promise<void>;
+  /** What it runs: queue, Redis, concurrency, modules, versions, log channel (for a health line). */
+  readonly health: WorkerHealth;
+  /** Jobs running now. */
+  readonly running: number;
+  /** Stops taking jobs and waits for the running ones (see {@link CloseWorkerOptions}). */
+  close(options?: CloseWorkerOptions): Promise<void>;
+  /** Hands the running jobs back to the queue now (see {@link CloseWorkerOptions.handBackAfterMs}). */
+  handBack(): Promise<void>;
   /** Same as `close()`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** What a completed job returns (kept in Redis: small). */
+/** What a worker serves, for its health line. */
+export interface WorkerHealth {
+  readonly name: string;
+  readonly queue: string;
+  readonly prefix: string;
+  readonly redis: string;
+  readonly storage: string;
+  readonly concurrency: number;
+  readonly modules: Readonly<Record<string, string>>;
+  readonly weft: Readonly<Record<string, string>>;
+  readonly node: string;
+  /** The log bridge in use, or `null` when records stay in this process. */
+  readonly logs: string | null;
+  readonly codeVersion?: string;
+}
+
+/** What a completed job returns (kept in Redis with the job and sent in its completed event: small). */
 export interface JobSummary {
+  /** The worker that ran it. */
   readonly worker: string;
+  /** Milliseconds the job took on the worker. */
   readonly durationMs: number;
+  /** The results inline (JSON or V8 serialization, see `inline-value.ts`) when small; absent when they are in the job's result file. */
+  readonly result?: string;
+  /** Size of the results as sent (inline text, or the result file). */
   readonly resultBytes: number;
+  /** Records the nodes logged in this attempt (appended to the job's log list). */
+  readonly logRecords: number;
+  /** Which attempt this was (BullMQ's `attemptsStarted`): above 1, earlier attempts may have logged too. */
+  readonly attempt: number;
 }
 
 function positive(value: unknown, name: string, fallback: number): number {
@@ -104,16 +182,76 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The key under which the coordinator publishes the details of a code fingerprint. */
+export function codeKeyOf(prefix: string, queue: string, code: string): string {
+  return `${prefix}:${queue}:weft:code:${code}`;
+}
+
+/** A failure of node `member` of a job (or of the job itself before any node ran: member 0). */
+class MemberFailure {
+  constructor(
+    readonly member: number,
+    readonly error: unknown,
+  ) {}
+}
+
+const HAND_BACK: unique symbol = Symbol('hand back');
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /**
- * Starts a worker that runs node jobs of a `DistributedRunner`. Resolves once it is connected and
+ * Calls a node function: its result, or a promise of it when the function is asynchronous, streams,
+ * or may be tried again. A synchronous function without retries costs no promise.
+ */
+function callNode(fn: () => unknown, streaming: boolean, retries: number, delayMs: number): unknown {
+  if (!streaming && retries === 0) return fn();
+  return runWithRetries(fn, streaming, retries, delayMs);
+}
+
+async function runWithRetries(
+  fn: () => unknown,
+  streaming: boolean,
+  retries: number,
+  delayMs: number,
+): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      let result = fn();
+      if (streaming) {
+        const chunks: unknown[] = [];
+        const source = (
+          result !== null && typeof result === 'object' && 'then' in result ? await result : result
+        ) as AsyncIterable<unknown> | Iterable<unknown>;
+        for await (const chunk of source as AsyncIterable<unknown>) chunks.push(chunk);
+        result = chunks;
+      } else {
+        result = await result;
+      }
+      return result;
+    } catch (error) {
+      if (attempt >= retries) throw error;
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+/**
+ * Starts a worker that runs the jobs of a `DistributedRunner`. Resolves once it is connected and
  * taking jobs.
  *
- * For each job, before anything of the node runs, the worker enters the job's context: the
- * context variables the coordinator sent (the Prefect task run, user variables) and, when trace
- * headers came along and OpenTelemetry is set up in this process, the remote trace context.
- * Node errors are written to shared storage with their name, message, stack, code and cause,
+ * For each job, before anything of its nodes runs, the worker checks the payload and that the code
+ * the job was built from is the code it runs (`ERR_CODE_MISMATCH`, naming what differs), and enters
+ * each node's context: the context variables the coordinator sent (the Prefect task run, user
+ * variables) and, when trace headers came along and OpenTelemetry is set up in this process, the
+ * remote trace context. Node errors are sent back with their name, message, stack, code and cause,
  * and retried by BullMQ when the node's retry policy allows. A job this worker cannot run at all
- * (unknown module or export, malformed payload) fails at once, without retries.
+ * (unknown module or export, malformed payload, other code) fails at once, without retries.
  *
  * @example
  * ```ts
@@ -122,7 +260,7 @@ function messageOf(error: unknown): string {
  *   storage: '/mnt/shared/weft',
  *   modules: new URL('./pipeline.js', import.meta.url),
  * });
- * process.on('SIGTERM', () => void worker.close());
+ * process.on('SIGTERM', () => void worker.close({ handBackAfterMs: 20_000 }));
  * ```
  */
 export async function startWorker(options: StartWorkerOptions): Promise<WeftWorker> {
@@ -147,10 +285,30 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
       "startWorker: 'modules' must name at least one module.",
     );
   }
+  let codeVersion: string | undefined;
+  try {
+    codeVersion = checkCodeVersion(options.codeVersion);
+  } catch (error) {
+    throw new DistributedConfigError('ERR_DISTRIBUTED_OPTIONS', `startWorker: ${messageOf(error)}.`);
+  }
   const moduleUrls = list.map((m) => toModuleUrl(m, 'startWorker'));
   const served = new Map<string, Record<string, unknown>>();
-  for (const url of moduleUrls) served.set(url, await importModule(url, 'startWorker'));
+  const moduleHashes: Record<string, string> = {};
+  for (const url of moduleUrls) {
+    const namespace = await importModule(url, 'startWorker');
+    served.set(url, namespace);
+    moduleHashes[url] = moduleFingerprint(url);
+  }
+  const here: CodeDetails = {
+    weft: weftVersions(),
+    modules: moduleHashes,
+    ...(codeVersion === undefined ? {} : { codeVersion }),
+  };
   const name = options.name ?? `${hostname()}:${process.pid}`;
+  const queueName = options.queue ?? 'weft-nodes';
+  const prefix = options.prefix ?? 'weft';
+  const concurrency = positive(options.concurrency, 'concurrency', 1);
+  const logFlushMs = positive(options.logFlushMs, 'logFlushMs', 200);
   const onError =
     options.onError ?? ((error: Error) => process.stderr.write(`weft-worker ${name}: ${error.message}\n`));
   const maxEnvelopeBytes = positive(options.maxEnvelopeBytes, 'maxEnvelopeBytes', DEFAULT_MAX_ENVELOPE_BYTES);
@@ -161,8 +319,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
     logger: options.logger ?? STDERR_LOGGER,
     onOtherError: onError,
   });
+  const { url, ...rest } = connection;
+  const redisOptions: RedisOptions = { ...rest, maxRetriesPerRequest: null, lazyConnect: true };
+  const redis = url === undefined ? new Redis(redisOptions) : new Redis(url, redisOptions);
+  redis.on('error', watch.handle);
+  const bridge = await resolveLogBridge(options.logs);
 
+  const functions = new Map<string, (...args: unknown[]) => unknown>();
   const lookup = (jobId: string, node: string, moduleUrl: string, exportName: string) => {
+    const known = functions.get(`${moduleUrl}#${exportName}`);
+    if (known !== undefined) return known;
     const namespace = served.get(moduleUrl);
     if (namespace === undefined) {
       throw new WorkerJobError(
@@ -178,80 +344,217 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         `Worker ${name} cannot run node '${node}' (job ${jobId}): module ${moduleUrl} has no exported function '${exportName}' here (${typeof fn === 'undefined' ? 'no such export' : `it is a ${typeof fn}`}); the worker's code differs from the coordinator's.`,
       );
     }
+    functions.set(`${moduleUrl}#${exportName}`, fn as (...args: unknown[]) => unknown);
     return fn as (...args: unknown[]) => unknown;
   };
 
-  const process_ = async (job: Job): Promise<JobSummary> => {
+  const expected = new Map<string, string>();
+  /** Returns when the job was built from this worker's code; else a promise rejecting with what differs. */
+  const checkCode = (jobId: string, data: NodeJobData): Promise<void> | undefined => {
+    const modules =
+      data.nodes.length === 1 ? [(data.nodes[0] as JobNode).module] : data.nodes.map((m) => m.module);
+    const key = modules.length === 1 ? (modules[0] as string) : modules.join('\n');
+    let mine = expected.get(key);
+    if (mine === undefined) {
+      mine = fingerprintOf(here, modules);
+      expected.set(key, mine);
+    }
+    if (mine === data.code) return undefined;
+    return mismatch(jobId, data, modules);
+  };
+  const mismatch = async (jobId: string, data: NodeJobData, modules: readonly string[]): Promise<void> => {
+    let theirs: CodeDetails | undefined;
+    try {
+      const text = await redis.get(codeKeyOf(prefix, queueName, data.code));
+      theirs = text === null ? undefined : (JSON.parse(text) as CodeDetails);
+    } catch {
+      theirs = undefined;
+    }
+    throw new WorkerJobError(
+      'ERR_CODE_MISMATCH',
+      `Worker ${name} cannot run job ${jobId} (node '${data.nodes[0]?.node}'): it runs other code than the coordinator that submitted it: ${describeDifference(theirs, here, modules)}. Deploy the same code (and @weft versions) to the coordinator and every worker, then run again.`,
+    );
+  };
+
+  const channel =
+    bridge === undefined
+      ? undefined
+      : new WorkerLogChannel({ bridge, redis, flushMs: logFlushMs, settleMs: 5000, onError });
+
+  /** Running jobs and how to hand each back. */
+  const running = new Map<string, () => void>();
+
+  const process_ = async (job: Job, token?: string): Promise<JobSummary> => {
     const t0 = performance.now();
     const jobId = String(job.id);
     let files: JobFiles | undefined;
-    try {
-      files = jobFiles(root, jobId);
-      const jf = files;
-      // The error of an earlier try of this job must not describe this one.
-      if (job.attemptsMade > 0) await removeFile(jf.error);
-      const data = parseNodeJob(jobId, job.data);
-      const fn = lookup(jobId, data.node, data.module, data.export);
-      // Before anything of the node runs; a malformed envelope fails the job for good.
-      const restored = restoreEnvelope(data.ctx, { jobId, node: data.node }, maxEnvelopeBytes);
-      const resultBytes = await runInRestored(restored, async () => {
-        let args: unknown;
+    let data: NodeJobData | undefined;
+    let attempt: AttemptLog | undefined;
+    const results: unknown[] = [];
+    const durations: number[] = [];
+    let handedBack = false;
+    let handBack!: () => void;
+    const backSignal = new Promise<typeof HAND_BACK>((resolve) => {
+      handBack = () => resolve(HAND_BACK);
+    });
+    running.set(jobId, handBack);
+    const work = async (): Promise<JobSummary> => {
+      let member = 0;
+      try {
+        files = jobFiles(root, jobId);
+        // Files of an earlier try of this job must not describe this one.
+        if (job.attemptsMade > 0 || job.attemptsStarted > 1) {
+          await removeFile(files.error);
+          await removeFile(files.result);
+        }
+        data = parseNodeJob(jobId, job.data);
+        const d = data;
+        const fns: ((...args: unknown[]) => unknown)[] = [];
+        for (member = 0; member < d.nodes.length; member++) {
+          const m = d.nodes[member] as NodeJobData['nodes'][number];
+          fns.push(lookup(jobId, m.node, m.module, m.export));
+        }
+        member = 0;
+        const codeChecked = checkCode(jobId, d);
+        if (codeChecked !== undefined) await codeChecked;
+        const contexts: RestoredEnvelope[] = [];
+        for (member = 0; member < d.nodes.length; member++) {
+          const m = d.nodes[member] as NodeJobData['nodes'][number];
+          // Before anything of the nodes runs; a malformed envelope fails the job for good.
+          contexts.push(restoreEnvelope(m.ctx, { jobId, node: m.node }, maxEnvelopeBytes));
+        }
+        member = 0;
+        let input: unknown;
         try {
-          args = await readValue(jf.args);
+          input = d.input === undefined ? await readValue(files.args) : decodeInline(d.input);
         } catch (error) {
           throw new NodeDataTransferError(
             'ERR_NODE_ARGS_UNREADABLE',
-            `Worker ${name} cannot read the inputs of node '${data.node}' from ${jf.args}: ${messageOf(error)}. Is the shared storage the same folder on the coordinator and this worker?`,
-            data.node,
+            `Worker ${name} cannot read the inputs of node '${d.nodes[0]?.node}' ${d.input === undefined ? `from ${files.args}` : 'in its job'}: ${messageOf(error)}.${d.input === undefined ? ' Is the shared storage the same folder on the coordinator and this worker?' : ''}`,
+            d.nodes[0]?.node as string,
             { cause: error },
           );
         }
-        if (!Array.isArray(args)) {
+        if (!Array.isArray(input) || input.length !== d.nodes.length) {
           throw new WorkerJobError(
             'ERR_JOB_PAYLOAD',
-            `The inputs of node '${data.node}' in ${jf.args} are not an argument list.`,
+            `The inputs of job ${jobId} (node '${d.nodes[0]?.node}') are not one argument list per node.`,
           );
         }
-        let result = fn(...args);
-        if (data.streaming) {
-          const chunks: unknown[] = [];
-          for await (const chunk of result as AsyncIterable<unknown>) chunks.push(chunk);
-          result = chunks;
-        } else {
-          result = await result;
+        attempt = channel?.begin(
+          `${prefix}:${queueName}:${jobId}:logs`,
+          name,
+          job.attemptsStarted,
+          d.nodes.length,
+        );
+        for (member = 0; member < d.nodes.length; member++) {
+          const m = d.nodes[member] as NodeJobData['nodes'][number];
+          const args = argumentsOf(jobId, m.node, input[member], m.links, results);
+          const fn = fns[member] as (...args: unknown[]) => unknown;
+          const started = performance.now();
+          const k = member;
+          const call = () => callNode(() => fn(...args), m.streaming, m.retries ?? 0, m.retryDelayMs ?? 0);
+          let result = runInRestored(contexts[member] as RestoredEnvelope, () =>
+            attempt === undefined ? call() : attempt.run(k, call),
+          );
+          if (isThenable(result)) result = await result;
+          if (handedBack) throw HAND_BACK;
+          results.push(result);
+          durations.push(performance.now() - started);
         }
-        let bytes: Buffer;
+        const out: JobResults = { r: results, ms: durations };
+        let inline: string | undefined;
+        let bytes: Buffer | undefined;
         try {
-          bytes = encodeValue(result);
-        } catch (error) {
+          if (d.inline > 0) {
+            inline = encodeInline(out);
+            if (Buffer.byteLength(inline) > d.inline) inline = undefined;
+          }
+          if (inline === undefined) bytes = encodeValue(out);
+        } catch {
+          // Name the node whose result cannot be cloned.
+          let culprit = 0;
+          let reason = '';
+          for (let i = 0; i < results.length; i++) {
+            try {
+              encodeValue(results[i]);
+            } catch (error) {
+              culprit = i;
+              reason = messageOf(error);
+              break;
+            }
+          }
+          member = culprit;
+          const nodeName = d.nodes[culprit]?.node as string;
+          results.length = culprit;
           throw new NodeDataTransferError(
             'ERR_NODE_RESULT_UNSERIALIZABLE',
-            `The result of node '${data.node}' cannot be sent back from worker ${name}: ${messageOf(error)}. Node outputs must survive structured cloning (no functions, sockets or class instances with private state).`,
-            data.node,
-            { cause: error },
+            `The result of node '${nodeName}' cannot be sent back from worker ${name}: ${reason}. Node outputs must survive structured cloning (no functions, sockets or class instances with private state).`,
+            nodeName,
           );
         }
-        await writeAtomic(jf.result, bytes);
-        return bytes.length;
-      });
-      return { worker: name, durationMs: performance.now() - t0, resultBytes };
-    } catch (error) {
-      if (files !== undefined) {
-        await writeAtomic(files.error, JSON.stringify(encodeThrown(error, 'json'))).catch((e: unknown) =>
-          onError(new Error(`cannot write the error of job ${jobId} to ${files?.error}: ${messageOf(e)}`)),
-        );
+        if (bytes !== undefined) await writeAtomic(files.result, bytes);
+        if (handedBack) throw HAND_BACK;
+        const logRecords = (await attempt?.end('completed')) ?? 0;
+        return {
+          worker: name,
+          durationMs: performance.now() - t0,
+          ...(inline === undefined ? {} : { result: inline }),
+          resultBytes: inline === undefined ? (bytes as Buffer).length : inline.length,
+          logRecords,
+          attempt: job.attemptsStarted,
+        };
+      } catch (error) {
+        if (error === HAND_BACK) throw error;
+        throw new MemberFailure(member, error);
       }
+    };
+    try {
+      const working = work();
+      // After a hand-back nobody awaits the abandoned work: its failure must not go unhandled.
+      working.catch(() => {});
+      const outcome = await Promise.race([working, backSignal]);
+      if (outcome === HAND_BACK) throw HAND_BACK;
+      return outcome;
+    } catch (thrown) {
+      if (thrown === HAND_BACK) {
+        handedBack = true;
+        await attempt?.end('handed-back');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const { member, error } = thrown as MemberFailure;
+      if (handedBack) throw new WaitingError();
+      if (files !== undefined) {
+        const f = files;
+        await writeAtomic(f.error, JSON.stringify(encodeThrown(error, 'json'))).catch((e: unknown) =>
+          onError(new Error(`cannot write the error of job ${jobId} to ${f.error}: ${messageOf(e)}`)),
+        );
+        if (data !== undefined && data.nodes.length > 1) {
+          const partial: JobResults = {
+            r: results.slice(0, member),
+            ms: durations.slice(0, member),
+            failed: member,
+          };
+          await writeAtomic(f.result, encodeValue(partial)).catch((e: unknown) =>
+            onError(new Error(`cannot write the results of job ${jobId} to ${f.result}: ${messageOf(e)}`)),
+          );
+        }
+      }
+      await attempt?.end('failed');
       // Failures of the worker's own (not the node's) cannot get better by retrying.
       if (error instanceof DistributedError) throw new UnrecoverableError(messageOf(error));
       throw error;
+    } finally {
+      running.delete(jobId);
     }
   };
 
-  const worker = new Worker(options.queue ?? 'weft-nodes', process_, {
+  const worker = new Worker(queueName, process_, {
     connection: { ...connection, maxRetriesPerRequest: null },
-    prefix: options.prefix ?? 'weft',
+    prefix,
     name,
-    concurrency: positive(options.concurrency, 'concurrency', 1),
+    concurrency,
     lockDuration: positive(options.lockDurationMs, 'lockDurationMs', 30_000),
     stalledInterval: positive(options.stalledIntervalMs, 'stalledIntervalMs', 30_000),
     maxStalledCount: positive(options.maxStalledCount, 'maxStalledCount', 1),
@@ -259,10 +562,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
   });
   worker.on('error', watch.handle);
   try {
+    await redis.connect();
     await worker.waitUntilReady();
   } catch (error) {
     await worker.close(true).catch(() => {});
+    redis.disconnect();
     watch.close();
+    channel?.close();
     throw new DistributedConfigError(
       'ERR_REDIS_CONNECT',
       `startWorker cannot reach Redis at ${describeRedis(connection)}: ${messageOf(error)}`,
@@ -270,10 +576,51 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
     );
   }
   worker.run().catch((error: unknown) => onError(error instanceof Error ? error : new Error(String(error))));
+  const handBackAll = async () => {
+    for (const handBack of [...running.values()]) handBack();
+    // Let the processors move their jobs back before the worker's connections close.
+    while (running.size > 0) await new Promise((r) => setTimeout(r, 5));
+  };
   let closing: Promise<void> | undefined;
-  const close = (closeOptions: { force?: boolean } = {}) => {
-    closing ??= worker.close(closeOptions.force === true).finally(() => watch.close());
+  const close = (closeOptions: CloseWorkerOptions = {}) => {
+    closing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      if (closeOptions.force !== true && closeOptions.handBackAfterMs !== undefined) {
+        timer = setTimeout(() => void handBackAll(), closeOptions.handBackAfterMs);
+      }
+      try {
+        await worker.close(closeOptions.force === true);
+      } finally {
+        clearTimeout(timer);
+        channel?.close();
+        redis.disconnect();
+        watch.close();
+      }
+    })();
     return closing;
   };
-  return { name, worker, close, [Symbol.asyncDispose]: () => close() };
+  const health: WorkerHealth = {
+    name,
+    queue: queueName,
+    prefix,
+    redis: describeRedis(connection),
+    storage: root,
+    concurrency,
+    modules: moduleHashes,
+    weft: here.weft,
+    node: process.version,
+    logs: bridge?.name ?? null,
+    ...(codeVersion === undefined ? {} : { codeVersion }),
+  };
+  return {
+    name,
+    worker,
+    health,
+    get running() {
+      return running.size;
+    },
+    close,
+    handBack: handBackAll,
+    [Symbol.asyncDispose]: () => close(),
+  };
 }

@@ -8,7 +8,6 @@ import {
   DataCatalog,
   type Hooks,
   MemoryDataset,
-  type Node,
   NodeFailedError,
   NodeNotTransferableError,
   node,
@@ -23,15 +22,13 @@ import {
   JobSubmitError,
   MemoryDatasetBetweenNodesError,
   NodeDataTransferError,
-  StorageDataset,
 } from '../src/index.js';
 import {
   countInventory,
   countUp,
+  echo,
   flaky,
   mix,
-  mixAsync,
-  mixTwo,
   type Probe,
   probe,
   recordAndWait,
@@ -47,51 +44,7 @@ import {
   startTestCluster,
   type TestCluster,
 } from './support/cluster.js';
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A random DAG of mix nodes (fan-out, fan-in, two-output nodes), declared in shuffled order. */
-function randomDag(seed: number): { pipeline: Pipeline; inputs: Record<string, number> } {
-  const rand = prng(seed);
-  const int = (n: number) => Math.floor(rand() * n);
-  const inputs: Record<string, number> = {};
-  const available: string[] = [];
-  for (let i = 0; i <= int(3); i++) {
-    inputs[`in_${i}`] = int(1000);
-    available.push(`in_${i}`);
-  }
-  const nodes: Node[] = [];
-  const size = 4 + int(12);
-  for (let i = 0; i < size; i++) {
-    const chosen = new Set<string>();
-    for (let k = 1 + int(3); k > 0; k--) chosen.add(available[int(available.length)] as string);
-    const param = `params:seed_${i}`;
-    inputs[param] = i + seed;
-    if (int(3) === 2) {
-      const outs = [`d${i}_a`, `d${i}_b`];
-      nodes.push(node(mixTwo, [param, ...chosen], outs, { name: `n${i}` }));
-      available.push(...outs);
-    } else {
-      nodes.push(node(int(2) === 0 ? mix : mixAsync, [param, ...chosen], `d${i}`, { name: `n${i}` }));
-      available.push(`d${i}`);
-    }
-  }
-  for (let i = nodes.length - 1; i > 0; i--) {
-    const j = int(i + 1);
-    [nodes[i], nodes[j]] = [nodes[j] as Node, nodes[i] as Node];
-  }
-  return { pipeline: pipeline(nodes), inputs };
-}
+import { randomDag } from './support/random-dag.js';
 
 /** Four probes fanned out from one input; each waits `params:ms` before reporting. */
 function probes(): Pipeline {
@@ -141,48 +94,72 @@ describe.skipIf(skipWithoutRedis)(
         expect(out).toEqual({ count: 30 });
       });
 
-      it('keeps the data between nodes in shared storage, in StorageDatasets the catalog gets, and removes it after a successful run', async () => {
-        const catalog = new DataCatalog({ 'params:a': 1, 'params:b': 2, x: 5 });
-        const seen: string[] = [];
+      it('keeps small data between jobs in memory and large data in shared storage, and removes it after a successful run', async () => {
+        const big = 'b'.repeat(40_000);
+        const catalog = new DataCatalog({ 'params:a': 1, 'params:b': 2, x: 5, big });
+        const inFiles: string[] = [];
+        const kept: string[] = [];
         const hooks: Hooks[] = [
           {
             afterDatasetSaved: ({ datasetName, catalog: c }) => {
-              const ds = c.get(datasetName);
-              if (ds instanceof StorageDataset && existsSync(ds.filepath)) seen.push(datasetName);
+              const ds = c.get(datasetName) as { filepath?: string };
+              if (typeof ds.filepath === 'string') kept.push(datasetName);
+              if (typeof ds.filepath === 'string' && existsSync(ds.filepath)) inFiles.push(datasetName);
             },
           },
         ];
         const p = pipeline([
           node(mix, ['params:a', 'x'], 'y', { name: 'first' }),
           node(mix, ['params:b', 'y'], 'z', { name: 'second' }),
+          node(echo, 'big', 'big_copy', { name: 'copy_big' }),
+          node(echo, 'big_copy', 'big_out', { name: 'pass_big' }),
         ]);
         const out = await cluster.runner.run(p, catalog, { hooks, runId: `keep-${randomUUID()}` });
-        expect(seen).toEqual(['y']);
-        expect(catalog.get('y')).toBeInstanceOf(StorageDataset);
+        expect(kept.sort()).toEqual(['big_copy', 'y']);
+        expect(inFiles).toEqual(['big_copy']);
         expect(catalog.get('z')).toBeInstanceOf(MemoryDataset);
         expect(out).toEqual(
-          await new SequentialRunner().run(p, new DataCatalog({ 'params:a': 1, 'params:b': 2, x: 5 })),
+          await new SequentialRunner().run(p, new DataCatalog({ 'params:a': 1, 'params:b': 2, x: 5, big })),
         );
         expect(await readdir(join(cluster.storage, 'jobs')).catch(() => [])).toEqual([]);
         expect(await readdir(join(cluster.storage, 'runs')).catch(() => [])).toEqual([]);
       });
 
-      it('puts only names and the context in a job, never data', async () => {
+      it('puts small inputs inline in a job and large ones in shared storage, never in Redis', async () => {
         const runId = `payload-${randomUUID()}`;
-        const big = 'x'.repeat(5000);
-        const p = pipeline([node(probe, 'big', 'seen', { name: 'look' })]);
-        await cluster.runner.run(p, new DataCatalog({ big }), { runId });
-        const job = await getJobData(runId, 'look');
-        expect(Object.keys(job as object).sort()).toEqual([
-          'ctx',
-          'export',
-          'module',
-          'node',
-          'runId',
-          'streaming',
-          'v',
+        const small = 's'.repeat(500);
+        const big = 'x'.repeat(40_000);
+        const p = pipeline([
+          node(probe, 'small', 'seen_small', { name: 'look_small' }),
+          node(probe, 'big', 'seen_big', { name: 'look_big' }),
         ]);
-        expect(JSON.stringify(job)).not.toContain(big.slice(0, 100));
+        const out = await cluster.runner.run(p, new DataCatalog({ small, big }), { runId });
+        expect((out.seen_big as Probe).input).toBe(big);
+        const inline = (await getJobData(runId, 'look_small')) as Record<string, unknown>;
+        expect(Object.keys(inline).sort()).toEqual(['code', 'inline', 'input', 'nodes', 'runId', 'v']);
+        const onDisk = (await getJobData(runId, 'look_big')) as Record<string, unknown>;
+        expect(Object.keys(onDisk).sort()).toEqual(['code', 'inline', 'nodes', 'runId', 'v']);
+        const stored = await everythingInRedis(cluster.client);
+        expect(stored).not.toContain(big.slice(0, 100));
+        expect(JSON.stringify(onDisk)).not.toContain(big.slice(0, 100));
+      });
+
+      it('with inlineDataBytes 0, sends every input and result through shared storage', async () => {
+        const runner = cluster.makeRunner({ inlineDataBytes: 0 });
+        const runId = `files-${randomUUID()}`;
+        const p = pipeline([
+          node(mix, ['params:a', 'x'], 'y', { name: 'first' }),
+          node(mix, ['params:a', 'y'], 'z', { name: 'second' }),
+        ]);
+        const catalog = new DataCatalog({ 'params:a': 3, x: 4 });
+        expect(await runner.run(p, catalog, { runId })).toEqual({ z: mix(3, mix(3, 4)) });
+        const job = (await getJobData(runId, 'second')) as Record<string, unknown>;
+        expect(job.input).toBeUndefined();
+        const done = await cluster.client.hget(
+          `${cluster.prefix}:weft-nodes:${runId}__second`,
+          'returnvalue',
+        );
+        expect(JSON.parse(done as string).result).toBeUndefined();
       });
     });
 
@@ -230,9 +207,9 @@ describe.skipIf(skipWithoutRedis)(
         expect(stored).toContain(user);
         expect(stored).not.toContain(secret);
         const job = (await getJobData(runId, 'probe_1')) as {
-          ctx: { vars: { vars: Record<string, unknown> } };
+          nodes: { ctx: { vars: { vars: Record<string, unknown> } } }[];
         };
-        expect(job.ctx.vars.vars).toEqual({ 'dist.user': user });
+        expect(job.nodes[0]?.ctx.vars.vars).toEqual({ 'dist.user': user });
       });
 
       it('without a filter, propagatable variables travel (the control case)', async () => {

@@ -139,17 +139,36 @@ describe('context envelope (property-based)', { timeout: 60_000 }, () => {
 
 describe('job payload (property-based)', { timeout: 60_000 }, () => {
   it('parses a payload or refuses it with WorkerJobError naming the job, reading own properties only', () => {
-    const payload = fc.oneof(
+    const member = fc.oneof(
       fc.anything({ withNullPrototype: true }),
       fc.record(
         {
-          v: fc.oneof(fc.constant(1), fc.anything()),
-          runId: fc.oneof(fc.string(), fc.anything()),
           node: fc.oneof(fc.string(), fc.anything()),
           module: fc.oneof(fc.string(), fc.anything()),
           export: fc.oneof(fc.constantFrom(...HOSTILE), fc.string(), fc.anything()),
           streaming: fc.oneof(fc.boolean(), fc.anything()),
           ctx: fc.anything(),
+          links: fc.oneof(
+            fc.array(
+              fc.tuple(fc.oneof(fc.nat(3), fc.string()), fc.nat(3), fc.oneof(fc.constant(null), fc.nat(2))),
+            ),
+            fc.anything(),
+          ),
+          retries: fc.oneof(fc.nat(3), fc.anything()),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const payload = fc.oneof(
+      fc.anything({ withNullPrototype: true }),
+      fc.record(
+        {
+          v: fc.oneof(fc.constant(2), fc.anything()),
+          runId: fc.oneof(fc.string(), fc.anything()),
+          nodes: fc.oneof(fc.array(member, { maxLength: 3 }), fc.anything()),
+          input: fc.oneof(fc.string(), fc.anything()),
+          inline: fc.oneof(fc.nat(), fc.anything()),
+          code: fc.oneof(fc.string(), fc.anything()),
         },
         { requiredKeys: [] },
       ),
@@ -158,8 +177,11 @@ describe('job payload (property-based)', { timeout: 60_000 }, () => {
       fc.property(payload, (data) => {
         try {
           const job = parseNodeJob('run__node', data);
-          expect(typeof job.export).toBe('string');
-          expect(typeof job.ctx).toBe('object');
+          expect(job.nodes.length).toBeGreaterThan(0);
+          for (const n of job.nodes) {
+            expect(typeof n.export).toBe('string');
+            expect(typeof n.ctx).toBe('object');
+          }
         } catch (error) {
           expect(error).toBeInstanceOf(WorkerJobError);
           expect((error as Error).message).toMatch(/^Job run__node /);
@@ -169,13 +191,11 @@ describe('job payload (property-based)', { timeout: 60_000 }, () => {
     );
     // Inherited fields do not count.
     const inherited = Object.create({
-      v: 1,
+      v: 2,
       runId: 'r',
-      node: 'n',
-      module: 'file:///m.js',
-      export: 'f',
-      streaming: false,
-      ctx: {},
+      nodes: [{ node: 'n', module: 'file:///m.js', export: 'f', streaming: false, ctx: {} }],
+      inline: 0,
+      code: 'c',
     });
     expect(() => parseNodeJob('run__node', inherited)).toThrow(/payload version/);
   });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DataCatalog, NodeFailedError, node, pipeline } from '@weft/runner';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOf, moduleFingerprint, weftVersions } from '../src/code-fingerprint.js';
 import {
   DistributedRunner,
   type RedisServer,
@@ -19,11 +20,28 @@ import {
   startWorker,
   type WeftWorker,
 } from '../src/index.js';
-import { encodeValue, jobFiles, writeAtomic } from '../src/shared-storage.js';
+import { encodeInline } from '../src/inline-value.js';
 import { mix, throwsNamed, throwsWithProps } from './fixtures/nodes.js';
 import { NODES_MODULE, SLOW, skipWithoutRedis } from './support/cluster.js';
 
 const origin = { runId: 'r', node: 'n', host: 'h', pid: 1 };
+/** The fingerprint an in-process worker of this code expects. */
+const code = fingerprintOf(
+  { weft: weftVersions(), modules: { [NODES_MODULE]: moduleFingerprint(NODES_MODULE) } },
+  [NODES_MODULE],
+);
+
+/** A job of one node, as a DistributedRunner builds it, with its inputs inline. */
+function jobOf(node: string, exportName: string, ctx: unknown, args: unknown[]): Record<string, unknown> {
+  return {
+    v: 2,
+    runId: 'r',
+    nodes: [{ node, module: NODES_MODULE, export: exportName, streaming: false, ctx }],
+    input: encodeInline([args]),
+    inline: 16384,
+    code,
+  };
+}
 const emptyVars = { v: 1, vars: {} };
 
 describe.skipIf(skipWithoutRedis)('jobs a worker cannot run', { timeout: SLOW }, () => {
@@ -96,16 +114,7 @@ describe.skipIf(skipWithoutRedis)('jobs a worker cannot run', { timeout: SLOW },
     'fails a job whose envelope has %s at once, naming the job and the node',
     async (_label, ctx, reason) => {
       const jobId = `r__case${cases.findIndex((c) => c[1] === ctx)}`;
-      await writeAtomic(jobFiles(storage, jobId).args, encodeValue([1, 2]));
-      const data = {
-        v: 1,
-        runId: 'r',
-        node: 'victim',
-        module: NODES_MODULE,
-        export: 'mix',
-        streaming: false,
-        ctx,
-      };
+      const data = jobOf('victim', 'mix', ctx, [1, 2]);
       const job = await queue.add('victim', data, {
         jobId,
         attempts: 4,
@@ -123,16 +132,7 @@ describe.skipIf(skipWithoutRedis)('jobs a worker cannot run', { timeout: SLOW },
 
   it('still retries what the node itself throws (the control case)', async () => {
     const jobId = 'r__flaky_control';
-    await writeAtomic(jobFiles(storage, jobId).args, encodeValue([['thrown']]));
-    const data = {
-      v: 1,
-      runId: 'r',
-      node: 'control',
-      module: NODES_MODULE,
-      export: 'throwsNamed',
-      streaming: false,
-      ctx: { v: 1, vars: emptyVars, origin },
-    };
+    const data = jobOf('control', 'throwsNamed', { v: 1, vars: emptyVars, origin }, ['thrown']);
     const job = await queue.add('control', data, {
       jobId,
       attempts: 3,

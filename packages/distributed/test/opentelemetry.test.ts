@@ -46,7 +46,7 @@ describe.skipIf(skipWithoutRedis)('OpenTelemetry trace context in the job', { ti
     expect(seen.traceId).toBe(traceId);
     expect(seen.tenant).toBe('acme');
     const raw = await cluster.client.hget(`${cluster.prefix}:weft-nodes:${runId}__trace_probe`, 'data');
-    const otel = JSON.parse(raw as string).ctx.otel;
+    const otel = JSON.parse(raw as string).nodes[0].ctx.otel;
     expect(otel.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
     expect(otel.baggage).toBe('tenant=acme');
   });
@@ -56,6 +56,6 @@ describe.skipIf(skipWithoutRedis)('OpenTelemetry trace context in the job', { ti
     const out = await cluster.runner.run(p, new DataCatalog({ x: 1 }), { runId });
     expect((out.t as ReturnType<typeof traceProbe>).traceId).toBeNull();
     const raw = await cluster.client.hget(`${cluster.prefix}:weft-nodes:${runId}__trace_probe`, 'data');
-    expect(JSON.parse(raw as string).ctx.otel).toBeUndefined();
+    expect(JSON.parse(raw as string).nodes[0].ctx.otel).toBeUndefined();
   });
 });

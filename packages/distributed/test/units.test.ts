@@ -94,18 +94,17 @@ describe('job ids and payloads', () => {
   });
 
   it('are validated on the worker, naming the job and the field', () => {
-    const good = {
-      v: 1,
-      runId: 'r',
-      node: 'n',
-      module: 'file:///m.js',
-      export: 'f',
-      streaming: false,
-      ctx: {},
-    };
+    const member = { node: 'n', module: 'file:///m.js', export: 'f', streaming: false, ctx: {} };
+    const good = { v: 2, runId: 'r', nodes: [member], inline: 16384, code: 'abc' };
     expect(parseNodeJob('r__n', good)).toEqual(good);
-    expect(() => parseNodeJob('r__n', { ...good, v: 9 })).toThrow(/Job r__n .*payload version 9/);
-    expect(() => parseNodeJob('r__n', { ...good, export: 3 })).toThrow(/'export' is not a non-empty string/);
+    expect(() => parseNodeJob('r__n', { ...good, v: 9 })).toThrow(/Job r__n \(node 'n'\).*payload version 9/);
+    expect(() => parseNodeJob('r__n', { ...good, nodes: [{ ...member, export: 3 }] })).toThrow(
+      /'export' is not a non-empty string/,
+    );
+    expect(() => parseNodeJob('r__n', { ...good, nodes: [] })).toThrow(/'nodes' is not a non-empty array/);
+    expect(() => parseNodeJob('r__n', { ...good, nodes: [{ ...member, links: [[0, 0, null]] }] })).toThrow(
+      /a link names no earlier node of the job/,
+    );
     expect(() => parseNodeJob('../x', good)).toThrow(/not a safe path segment/);
   });
 });

@@ -12,7 +12,9 @@ import {
   type LocalCluster,
   type LocalClusterOptions,
   REDIS_INSTALL_HINT,
+  spawnWorker,
   startLocalCluster,
+  type WorkerProcess,
 } from '../../src/index.js';
 
 /** The module the workers serve. */
@@ -38,6 +40,8 @@ export interface TestCluster extends LocalCluster {
   readonly client: Redis;
   /** The BullMQ prefix the cluster uses. */
   readonly prefix: string;
+  /** Waits for worker `pid` to be gone, then starts another with the same options in its place. */
+  restartWorker(pid: number): Promise<WorkerProcess>;
 }
 
 /** Starts Redis and two workers serving the fixtures module (each job's output collected, not printed). */
@@ -72,6 +76,23 @@ export async function startTestCluster(options: Partial<LocalClusterOptions> = {
       });
       extra.push(runner);
       return runner;
+    },
+    async restartWorker(pid) {
+      const workers = cluster.workers as WorkerProcess[];
+      const at = workers.findIndex((w) => w.pid === pid);
+      if (at === -1) throw new Error(`no worker ${pid} in this cluster`);
+      await workers[at]?.exited;
+      const worker = await spawnWorker({
+        redis: cluster.redis.socket,
+        storage: cluster.storage,
+        modules: [NODES_MODULE],
+        prefix,
+        ...(options.runner?.queue === undefined ? {} : { queue: options.runner.queue }),
+        stdio: 'pipe',
+        ...options.worker,
+      });
+      workers[at] = worker;
+      return worker;
     },
     close,
     [Symbol.asyncDispose]: close,
