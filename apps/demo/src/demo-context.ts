@@ -7,7 +7,13 @@
  */
 import { isMainThread, threadId } from 'node:worker_threads';
 import { ContextVar } from '@weft/contextvars';
-import { REMOTE_LOGS_ENV } from './remote-logs.js';
+
+/**
+ * Set in the environment of the demo's `weft-worker` processes (`--runner distributed`), so that
+ * their lines name the process. Only a label: log records reach the demo through the distributed
+ * runner's log channel.
+ */
+export const DEMO_WORKER_ENV = 'WEFT_DEMO_WORKER';
 
 /** The tenant the run is for (a request-scoped value, as a web service would set it). */
 export const tenantVar = new ContextVar<string>('demo.tenant', { propagate: true });
@@ -20,7 +26,7 @@ export const failAtVar = new ContextVar<string | null>('demo.fail_at', { default
  * `weft-worker` process of the distributed runner.
  */
 export function threadLabel(): string {
-  if (process.env[REMOTE_LOGS_ENV] === '1')
+  if (process.env[DEMO_WORKER_ENV] === '1')
     return isMainThread ? `process ${process.pid}` : `process ${process.pid} worker ${threadId}`;
   return isMainThread ? 'main' : `worker ${threadId}`;
 }

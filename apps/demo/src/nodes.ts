@@ -21,7 +21,6 @@ import {
   type RegressionMetrics,
   summarizeCrossValidation,
 } from './regression.js';
-import { forwardLogsIfRemote } from './remote-logs.js';
 import {
   buildFeatures,
   type CsvRow,
@@ -39,9 +38,6 @@ import {
   trainLinear,
   trainTestSplit,
 } from './spaceflights.js';
-
-// In a weft-worker process (--runner distributed) this module's log records go back to the demo.
-forwardLogsIfRemote();
 
 /** URL of this module, for `new ParallelRunner({ module: NODES_MODULE })`. */
 export const NODES_MODULE = import.meta.url;

@@ -30,12 +30,11 @@ import {
 } from '@weft/runner';
 import { formatDuration, type RunRecord, RunRecorder, writeReport } from '@weft/viz';
 import type { DemoOptions } from './cli.js';
-import { failAtVar, tenantVar } from './demo-context.js';
+import { DEMO_WORKER_ENV, failAtVar, tenantVar } from './demo-context.js';
 import { NODES_MODULE, NOT_SET, type SpaceflightsReport } from './nodes.js';
 import { createCatalog, createPipeline, PIPELINE_NAME } from './pipeline.js';
 import { createProgress } from './progress.js';
 import { ensureRawData } from './raw-data.js';
-import { REMOTE_LOGS_ENV, remoteLogReader } from './remote-logs.js';
 import { DEFAULT_CV_EXECUTOR, DEFAULT_MODEL_OPTIONS } from './spaceflights.js';
 import { renderSummaryTable } from './summary-table.js';
 
@@ -90,18 +89,19 @@ async function createRunner(
       return { runner, close: () => runner.close() };
     }
     case 'distributed': {
-      // A local redis-server and weft-worker processes. The workers send their nodes' log records
-      // back on stdout (remote-logs.ts); they join the local ones in the console and the report.
+      // A local redis-server and weft-worker processes. The nodes' log records come back through
+      // the runner's log channel and join the local ones in the console and the report; whatever
+      // else the workers print is shown as it is.
       const cluster = await startLocalCluster({
         modules: NODES_MODULE,
         workers: options.maxWorkers ?? 2,
-        worker: { stdio: 'pipe', env: { ...process.env, [REMOTE_LOGS_ENV]: '1' } },
+        worker: { stdio: 'pipe', env: { ...process.env, [DEMO_WORKER_ENV]: '1' } },
       });
       for (const w of cluster.workers) {
-        w.child.stdout?.setEncoding('utf8');
-        w.child.stdout?.on('data', remoteLogReader(log));
-        w.child.stderr?.setEncoding('utf8');
-        w.child.stderr?.on('data', (text: string) => log(text));
+        for (const stream of [w.child.stdout, w.child.stderr]) {
+          stream?.setEncoding('utf8');
+          stream?.on('data', (text: string) => log(text));
+        }
       }
       return { runner: cluster.runner, close: () => cluster.close() };
     }
