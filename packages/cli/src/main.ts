@@ -1,5 +1,5 @@
 /**
- * The `weft` command line: `weft run`, `weft --help`, `weft --version`. {@link main} never exits
+ * The `weft` command line: `weft run`, `weft viz`, `weft --help`, `weft --version`. {@link main} never exits
  * the process; it returns the exit status: 0 ok, 1 the run failed, 2 a usage or configuration error.
  *
  * @module
@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
 import { type CliIO, defineRunCommand, executeRun } from './run-command.js';
+import { defineVizCommand, executeViz } from './viz-command.js';
 
 function version(): string {
   try {
@@ -21,8 +22,9 @@ function version(): string {
 }
 
 /**
- * The commander program, with `run` wired to `onRun`. Exported so tools built on the CLI (a
- * viewer's `weft viz`) can add their own commands: `buildProgram(io).command('viz')…`.
+ * The commander program, with `run` and `viz`; `onExit` receives the exit status of the command
+ * that ran. Exported so tools built on the CLI can add their own commands:
+ * `buildProgram(io, onExit).command('lint')…`.
  */
 export function buildProgram(io: CliIO, onExit: (code: number) => void): Command {
   const program = new Command('weft')
@@ -35,7 +37,10 @@ export function buildProgram(io: CliIO, onExit: (code: number) => void): Command
     .helpCommand('help [command]', 'show help for a command')
     .showHelpAfterError('(add --help for the options)')
     .showSuggestionAfterError(true)
-    .addHelpText('after', '\nRun `weft run --help` for the options of a run.\n');
+    .addHelpText(
+      'after',
+      '\nRun `weft run --help` for the options of a run, `weft viz --help` for the viewer.\n',
+    );
   program.exitOverride().configureOutput({
     writeOut: (s) => {
       io.stdout.write(s);
@@ -50,6 +55,11 @@ export function buildProgram(io: CliIO, onExit: (code: number) => void): Command
   });
   run.exitOverride().configureOutput(program.configureOutput());
   run.showHelpAfterError('(add --help for the options)');
+  const viz = defineVizCommand(program, async (flags) => {
+    onExit(await executeViz(flags, io));
+  });
+  viz.exitOverride().configureOutput(program.configureOutput());
+  viz.showHelpAfterError('(add --help for the options)');
   return program;
 }
 

@@ -1,8 +1,9 @@
 // Plain Node ESM consumer of the @weft/cli tarball: the installed `weft` command runs a TypeScript
 // project (conf/ YAML, pipeline registry, a versioned output) with no build step, on the
-// sequential runner and in worker threads, and refuses an unknown tag with exit 2.
+// sequential runner and in worker threads, and refuses an unknown tag with exit 2; `weft viz`
+// serves the project and the runs it recorded.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,36 @@ try {
   );
 
   await assert.rejects(runProject({ projectDir: project, pipelines: ['nope'] }), UsageError);
+
+  // weft viz: the project described in its child process, and the runs above from the history
+  const viz = spawn(bin, ['viz', '--port', '0', '--no-reload'], {
+    cwd: project,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let printed = '';
+    viz.stderr.on('data', (d) => (printed += d));
+    const url = await new Promise((resolve, reject) => {
+      viz.stdout.setEncoding('utf8').on('data', (d) => {
+        printed += d;
+        const found = /http:\/\/\S+\//.exec(printed);
+        if (found) resolve(found[0]);
+      });
+      viz.on('exit', (code) => reject(new Error(`weft viz exited (${code}): ${printed}`)));
+    });
+    const described = await (await fetch(`${url}api/project`)).json();
+    assert.equal(described.pipelines[0].nodes[0].code.functionName, 'sum');
+    assert.equal(
+      described.pipelines[0].datasets.find((d) => d.name === 'numbers').filepath,
+      'data/numbers.csv',
+    );
+    const runs = await (await fetch(`${url}api/runs`)).json();
+    assert.equal(runs.filter((r) => r.status === 'completed').length, 2);
+  } finally {
+    viz.kill('SIGINT');
+    await new Promise((resolve) => (viz.exitCode === null ? viz.on('exit', resolve) : resolve()));
+  }
 } finally {
   rmSync(project, { recursive: true, force: true });
 }

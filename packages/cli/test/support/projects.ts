@@ -184,3 +184,74 @@ function runCommand(
     });
   });
 }
+
+/** A running `weft viz` (the real bin, in its own process). */
+export interface RunningViz {
+  /** The page's address, as printed. */
+  readonly url: string;
+  /** What it printed so far. */
+  output(): { stdout: string; stderr: string };
+  /** Waits until its stderr contains `text` (or fails after `timeoutMs`). */
+  waitForStderr(text: string, timeoutMs?: number): Promise<void>;
+  /** Ctrl-C, then its exit. */
+  stop(): Promise<WeftResult>;
+}
+
+/** Starts `weft viz --port 0 …args` in `dir` and resolves once it printed its URL. */
+export function startViz(
+  dir: string,
+  args: readonly string[] = [],
+  env: Record<string, string | undefined> = {},
+): Promise<RunningViz> {
+  const child = spawn(process.execPath, [WEFT_BIN, 'viz', '--port', '0', ...args], {
+    cwd: dir,
+    env: baseEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding('utf8').on('data', (t: string) => {
+    stdout += t;
+    for (const w of waiters) w();
+  });
+  child.stderr.setEncoding('utf8').on('data', (t: string) => {
+    stderr += t;
+    for (const w of waiters) w();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const until = (ok: () => boolean, what: string, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!ok()) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`weft viz: ${what} did not come within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+      void exited.then(() => {
+        if (waiters.has(check)) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`weft viz exited before ${what}\n${stdout}\n${stderr}`));
+        }
+      });
+    });
+  return until(() => /http:\/\/\S+\//.test(stdout), 'its URL', 60_000).then(() => ({
+    url: /http:\/\/\S+\//.exec(stdout)?.[0] as string,
+    output: () => ({ stdout, stderr }),
+    waitForStderr: (text, timeoutMs = 60_000) => until(() => stderr.includes(text), `'${text}'`, timeoutMs),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return { code, stdout, stderr };
+    },
+  }));
+}
