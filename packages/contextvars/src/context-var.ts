@@ -8,6 +8,7 @@ import { CONTEXT_VAR_BRAND, currentContext, readLeaf } from './bindings.js';
 import { contextWithMap } from './context.js';
 import { ContextSerializationError, LookupError, reasonOf, TokenError } from './errors.js';
 import type { Leaf, PersistentMap } from './persistent-map.js';
+import { propagationState, unpropagatedHint, warnUnpropagated } from './propagation-state.js';
 import type { Codec } from './serialization.js';
 import { adoptPlaceholderId, allocateId, type ContextState, state } from './shared-state.js';
 
@@ -110,8 +111,13 @@ export class ContextVar<T> {
     if (leaf !== undefined) return leaf.key === this ? leaf.value : readLeaf(leaf, this);
     // biome-ignore lint/complexity/noArguments: an explicit `undefined` fallback counts, as in Python
     if (arguments.length > 0) return fallback;
-    if (this._hasDefault) return this._default;
-    throw new LookupError(this.#name, this.toString());
+    // In a context received from elsewhere, say so when the sender had this variable bound.
+    const hint = propagationState.unpropagatedVar === undefined ? undefined : unpropagatedHint(this.#name);
+    if (this._hasDefault) {
+      if (hint !== undefined) warnUnpropagated(this.#name, hint);
+      return this._default;
+    }
+    throw new LookupError(this.#name, this.toString(), hint);
   }
 
   /**

@@ -18,7 +18,11 @@ export type ContextVarsErrorCode =
   | 'ERR_CONTEXT_TOO_LARGE'
   | 'ERR_SERIALIZED_CONTEXT_INVALID'
   | 'ERR_CONTEXTVARS_INCOMPATIBLE_COPIES'
-  | 'ERR_CONTEXTVAR_IDS_EXHAUSTED';
+  | 'ERR_CONTEXTVAR_IDS_EXHAUSTED'
+  | 'ERR_CONTEXT_FILTER_INVALID'
+  | 'ERR_PROPAGATOR_INVALID'
+  | 'ERR_CARRIER_INVALID'
+  | 'ERR_PROPAGATION_SETUP';
 
 /** Base class of every error thrown by `@weft/contextvars`. */
 export class ContextVarsError extends Error {
@@ -34,14 +38,19 @@ export class ContextVarsError extends Error {
 
 /**
  * Thrown by `ContextVar.get()` when the variable has no value in the current context and no
- * default (Python's `LookupError`). The message names the variable.
+ * default (Python's `LookupError`). The message names the variable, and says so when the
+ * variable was set where this work was submitted but did not cross the boundary (it is not
+ * declared `propagate: true`, or a context filter left it out).
  */
 export class LookupError extends ContextVarsError {
   /** Name of the variable that had no value. */
   readonly varName: string;
 
-  constructor(varName: string, description: string) {
-    super('ERR_CONTEXTVAR_LOOKUP', `${description} has no value in the current context and no default`);
+  constructor(varName: string, description: string, hint?: string) {
+    super(
+      'ERR_CONTEXTVAR_LOOKUP',
+      `${description} has no value in the current context and no default${hint === undefined ? '' : `: ${hint}`}`,
+    );
     this.varName = varName;
   }
 }
@@ -66,6 +75,22 @@ export class ContextSerializationError extends ContextVarsError {
   constructor(code: ContextVarsErrorCode, message: string, varName?: string, options?: ErrorOptions) {
     super(code, message, options);
     this.varName = varName;
+  }
+}
+
+/**
+ * Thrown when a propagator is not one (`ERR_PROPAGATOR_INVALID`: missing methods, two
+ * propagators of a composite claiming one carrier field), when a carrier field cannot be read
+ * (`ERR_CARRIER_INVALID`, naming the field), or when a propagation set-up module cannot be
+ * loaded (`ERR_PROPAGATION_SETUP`).
+ */
+export class ContextPropagationError extends ContextVarsError {
+  /** The carrier field at fault, when there is one. */
+  readonly field: string | undefined;
+
+  constructor(code: ContextVarsErrorCode, message: string, field?: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.field = field;
   }
 }
 

@@ -9,7 +9,15 @@ export * as AsyncContext from './async-context.js';
 export { Context, copyContext } from './context.js';
 export { ContextVar, type ContextVarOptions, Token } from './context-var.js';
 export {
+  type CompiledContextFilter,
+  type ContextFilter,
+  compileContextFilter,
+  filterContext,
+  isContextVar,
+} from './context-filter.js';
+export {
   ContextEnteredError,
+  ContextPropagationError,
   ContextSerializationError,
   ContextVarsError,
   type ContextVarsErrorCode,
@@ -18,7 +26,6 @@ export {
 } from './errors.js';
 export {
   type Codec,
-  type ContextFilter,
   DEFAULT_MAX_CONTEXT_BYTES,
   deserializeContext,
   type Json,
@@ -26,4 +33,20 @@ export {
   type SerializedContext,
   type SerializeOptions,
   serializeContext,
+  type Unpropagated,
 } from './serialization.js';
+export {
+  type Carrier,
+  type ContextPropagator,
+  compositePropagator,
+  declaredVariablesPropagator,
+  type ExtractOptions,
+  extractContext,
+  type GlobalPropagatorOptions,
+  getGlobalPropagator,
+  type InjectOptions,
+  injectContext,
+  propagationSetupModules,
+  resetGlobalPropagator,
+  setGlobalPropagator,
+} from './propagation.js';

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { assertContextVar, currentContext, leafVar } from './bindings.js';
+import { currentContext, leafVar } from './bindings.js';
+import { type ContextFilter, compileContextFilter } from './context-filter.js';
 import { type Context, contextWithMap } from './context.js';
 import { type ContextVar, decodeValue } from './context-var.js';
 import { ContextSerializationError, reasonOf } from './errors.js';
@@ -28,14 +29,6 @@ export interface SerializedContext {
   readonly vars: Readonly<Record<string, Json>>;
 }
 
-/** Which propagatable variables travel. Names and variables may be mixed; `deny` wins over `allow`. */
-export interface ContextFilter {
-  /** Only these travel (default: every propagatable variable). */
-  allow?: Iterable<string | ContextVar<unknown>>;
-  /** These never travel. */
-  deny?: Iterable<string | ContextVar<unknown>>;
-}
-
 /** Options of {@link serializeContext}. */
 export interface SerializeOptions extends ContextFilter {
   /**
@@ -48,54 +41,40 @@ export interface SerializeOptions extends ContextFilter {
 /** Default size cap of a serialized context: 1 MiB. */
 export const DEFAULT_MAX_CONTEXT_BYTES = 1024 * 1024;
 
-interface NormalizedFilter {
-  allow: Set<string> | undefined;
-  deny: Set<string> | undefined;
-  maxBytes: number;
+/**
+ * Names of the variables bound in a context that did not travel (never their values): `local`
+ * ones are not declared `propagate: true`, `filtered` ones are but the filter's allow list left
+ * them out. Denied variables are never listed. At most {@link MAX_UNPROPAGATED_NAMES} names.
+ */
+export interface Unpropagated {
+  readonly local?: readonly string[];
+  readonly filtered?: readonly string[];
 }
 
-const NO_OPTIONS: NormalizedFilter = {
-  allow: undefined,
-  deny: undefined,
-  maxBytes: DEFAULT_MAX_CONTEXT_BYTES,
-};
-const normalizedOptions = new WeakMap<SerializeOptions, NormalizedFilter>();
+/** Most names an {@link Unpropagated} list carries (the rest are left out). */
+export const MAX_UNPROPAGATED_NAMES = 64;
+/** Longest name an {@link Unpropagated} list carries (longer names are left out). */
+const MAX_UNPROPAGATED_NAME_LENGTH = 128;
+
+/** What one pass over a context gives: its wire form and, when asked, what did not travel. */
+export interface Encoded {
+  readonly serialized: SerializedContext;
+  readonly unpropagated: Unpropagated | undefined;
+}
+
 // Contexts wrap immutable maps, so the result for (map, options) never changes: submitting many
 // tasks from one context serializes it once. One slot, not a WeakMap keyed by map: per-task
 // contexts would fill a WeakMap with short-lived keys, which costs the garbage collector more
 // than the slot saves.
 let lastMap: PersistentMap | undefined;
 let lastOptions: SerializeOptions | undefined;
-let lastResult: SerializedContext | undefined;
+let lastNames = false;
+let lastResult: Encoded | undefined;
 
-function names(list: Iterable<string | ContextVar<unknown>> | undefined): Set<string> | undefined {
-  if (list === undefined) return undefined;
-  const set = new Set<string>();
-  for (const item of list) {
-    if (typeof item === 'string') set.add(item);
-    else {
-      assertContextVar(item);
-      set.add(item.name);
-    }
-  }
-  return set;
-}
-
-function normalize(options: SerializeOptions | undefined): NormalizedFilter {
-  if (options === undefined) return NO_OPTIONS;
-  let normalized = normalizedOptions.get(options);
-  if (normalized === undefined) {
-    const maxBytes = options.maxBytes ?? DEFAULT_MAX_CONTEXT_BYTES;
-    if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be a positive number, got ${maxBytes}`);
-    normalized = { allow: names(options.allow), deny: names(options.deny), maxBytes };
-    normalizedOptions.set(options, normalized);
-  }
-  return normalized;
-}
-
-function passes(filter: NormalizedFilter, name: string): boolean {
-  if (filter.deny?.has(name)) return false;
-  return filter.allow === undefined || filter.allow.has(name);
+function checkMaxBytes(options: SerializeOptions | undefined): number {
+  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_CONTEXT_BYTES;
+  if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be a positive number, got ${maxBytes}`);
+  return maxBytes;
 }
 
 /**
@@ -259,20 +238,62 @@ function put(record: Record<string, unknown>, key: string, value: unknown): void
  * each value is encoded by its variable's codec, or must be JSON-compatible. Values that arrived
  * from elsewhere for variables this thread never defined are passed on unchanged.
  *
+ * This is the core of the default propagator ({@link declaredVariablesPropagator}), which every
+ * boundary Weft crosses goes through (see `injectContext`).
+ *
  * @throws {ContextSerializationError} naming the variable whose value cannot be encoded
  * (`ERR_CONTEXTVAR_UNSERIALIZABLE`), or when the result exceeds `maxBytes` (`ERR_CONTEXT_TOO_LARGE`).
+ * @throws {ContextVarsError} `ERR_CONTEXT_FILTER_INVALID` for a malformed `allow`/`deny`.
  */
 export function serializeContext(context?: Context, options?: SerializeOptions): SerializedContext {
+  return encodeContext(context, options, false).serialized;
+}
+
+/**
+ * {@link serializeContext}, plus (with `names`) the names of the bound variables that did not
+ * travel, in the same pass over the context. Cached for an unchanged context and options.
+ *
+ * @internal
+ */
+export function encodeContext(context: Context | undefined, options: SerializeOptions | undefined, names: boolean): Encoded {
   const map = ((context as ContextState | undefined) ?? currentContext())._map;
-  if (map === lastMap && options === lastOptions) return lastResult as SerializedContext;
-  const filter = normalize(options);
+  if (map === lastMap && options === lastOptions && names === lastNames) return lastResult as Encoded;
+  const filter = compileContextFilter(options);
+  const maxBytes = checkMaxBytes(options);
   const vars: Record<string, unknown> = {};
+  let local: string[] | undefined;
+  let filtered: string[] | undefined;
+  let listed = 0;
   let total = 16;
   map.forEach((leaf) => {
     const variable = leafVar(leaf) as ContextVar<unknown> | undefined;
-    if (variable !== undefined && !variable.propagate) return;
     const name = variable?.name ?? (leaf.key as Placeholder).name;
-    if (!passes(filter, name)) return;
+    if (variable !== undefined && !variable.propagate) {
+      // Names only, never values; hidden (library) and denied variables are never listed.
+      if (
+        names &&
+        variable._hidden !== true &&
+        listed < MAX_UNPROPAGATED_NAMES &&
+        name.length <= MAX_UNPROPAGATED_NAME_LENGTH &&
+        !filter.denies(variable, name)
+      ) {
+        (local ??= []).push(name);
+        listed++;
+      }
+      return;
+    }
+    if (!filter.passes(variable, name)) {
+      if (
+        names &&
+        listed < MAX_UNPROPAGATED_NAMES &&
+        name.length <= MAX_UNPROPAGATED_NAME_LENGTH &&
+        !filter.denies(variable, name)
+      ) {
+        (filtered ??= []).push(name);
+        listed++;
+      }
+      return;
+    }
     // A value still in the JSON form it arrived in (its variable undefined or not yet read) is passed on as is.
     const relayed = leaf.key !== variable;
     const json = relayed ? leaf.value : encodeValue(variable as ContextVar<unknown>, leaf.value);
@@ -288,13 +309,22 @@ export function serializeContext(context?: Context, options?: SerializeOptions):
     put(vars, name, json);
     total += name.length + 4 + length;
   });
-  if (total > filter.maxBytes) throw tooLarge(vars, total, filter.maxBytes);
-  const result: SerializedContext = Object.freeze({
+  if (total > maxBytes) throw tooLarge(vars, total, maxBytes);
+  const serialized: SerializedContext = Object.freeze({
     v: 1,
     vars: Object.freeze(vars as Record<string, Json>),
   });
+  const unpropagated: Unpropagated | undefined =
+    local === undefined && filtered === undefined
+      ? undefined
+      : Object.freeze({
+          ...(local === undefined ? {} : { local: Object.freeze(local) }),
+          ...(filtered === undefined ? {} : { filtered: Object.freeze(filtered) }),
+        });
+  const result: Encoded = { serialized, unpropagated };
   lastMap = map;
   lastOptions = options;
+  lastNames = names;
   lastResult = result;
   return result;
 }

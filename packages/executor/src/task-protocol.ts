@@ -25,10 +25,16 @@ export interface TaskMessage {
   readonly id: number;
   readonly target: { readonly moduleUrl: string; readonly exportName: string };
   /**
-   * The submitter's context as the JSON text of a `SerializedContext`; absent when propagation is
-   * off or no variable travels (the task then runs in an empty context).
+   * The submitter's context as the JSON text of the carrier its propagator filled
+   * (`injectContext`); absent when propagation is off or the carrier is empty (the task then runs
+   * in an empty context).
    */
   readonly ctx?: string;
+  /**
+   * Modules that set the submitter's propagator up in this thread (`setGlobalPropagator`'s
+   * `setupModule`), imported once per worker before the context is extracted.
+   */
+  readonly setup?: readonly string[];
   readonly args: unknown[];
 }
 

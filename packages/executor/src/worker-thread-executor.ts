@@ -7,28 +7,39 @@
 
 import { availableParallelism } from 'node:os';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
-import { type SerializedContext, serializeContext } from '@weft/contextvars';
+import { type Carrier, injectContext, propagationSetupModules } from '@weft/contextvars';
 
-// The JSON text of the last context sent: serializeContext returns the same object for an
-// unchanged context, so a run of submits from one context stringifies it once.
-let lastContext: SerializedContext | undefined;
-let lastContextText: string | undefined;
+// The JSON text of the last carrier sent: a carrier with the same fields holding the same values
+// (the declared variables' part is one cached object per context state, trace headers are
+// strings) is not stringified again, so a run of submits from one context stringifies it once.
+let lastCarrier: Carrier | undefined;
+let lastCarrierText: string | undefined;
+
+function sameFields(a: Carrier, b: Carrier): boolean {
+  let count = 0;
+  for (const key in a) {
+    if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
+    count++;
+  }
+  for (const _ in b) count--;
+  return count === 0;
+}
 
 /**
- * What a task message carries for a context: nothing when no variable travels (so the worker need
- * not enter a context), else its JSON text (a string clones far cheaper than an object graph, and
- * lets the worker reuse the context it rebuilt for the previous task).
+ * What a task message carries for a context: nothing when the carrier is empty (so the worker
+ * need not extract anything), else its JSON text (a string clones far cheaper than an object
+ * graph, and lets the worker reuse the context it rebuilt for the previous task).
  */
-function contextText(serialized: SerializedContext): string | undefined {
-  if (serialized === lastContext) return lastContextText;
+function carrierText(carrier: Carrier): string | undefined {
+  if (lastCarrier !== undefined && sameFields(carrier, lastCarrier)) return lastCarrierText;
   let empty = true;
-  for (const _ in serialized.vars) {
+  for (const _ in carrier) {
     empty = false;
     break;
   }
-  lastContext = serialized;
-  lastContextText = empty ? undefined : JSON.stringify(serialized);
-  return lastContextText;
+  lastCarrier = carrier;
+  lastCarrierText = empty ? undefined : JSON.stringify(carrier);
+  return lastCarrierText;
 }
 
 import { Piscina } from 'piscina';
@@ -338,9 +349,13 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
       }
     }
     let ctx: string | undefined;
+    let setup: readonly string[] | undefined;
     if (policy.propagate) {
       try {
-        ctx = contextText(serializeContext(undefined, policy.filter));
+        // The one seam: the thread's propagator (the declared variables, unless one was set).
+        ctx = carrierText(injectContext(undefined, policy.filter));
+        const modules = propagationSetupModules();
+        if (modules.length > 0) setup = modules;
       } catch (cause) {
         return {
           name: task.name,
@@ -353,7 +368,10 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     }
     const target = targetOf(task);
     const id = this.#nextId++;
-    const message: TaskMessage = ctx === undefined ? { id, target, args } : { id, target, ctx, args };
+    const message: TaskMessage =
+      ctx === undefined && setup === undefined
+        ? { id, target, args }
+        : { id, target, ...(ctx === undefined ? {} : { ctx }), ...(setup === undefined ? {} : { setup }), args };
     return { name: task.name, payload: { name: task.name, message, transferList } };
   }
 

@@ -15,7 +15,7 @@
  */
 
 import { parentPort, threadId } from 'node:worker_threads';
-import { Context, ContextVar, deserializeContext, type SerializedContext } from '@weft/contextvars';
+import { type Carrier, Context, ContextVar, extractContext } from '@weft/contextvars';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
   type FailureKind,
@@ -139,7 +139,8 @@ function success(value: unknown): TaskOutcome {
  */
 export default function runTask(message: TaskMessage): unknown {
   awaitingPost = undefined;
-  const { target } = message;
+  const { target, setup } = message;
+  if (setup !== undefined && setup !== lastSetup && !setUp(setup)) return setUpAndRun(message, setup);
   const entry = loaded.get(`${target.exportName}\u0000${target.moduleUrl}`);
   return entry === undefined ? loadAndRun(message) : run(entry, message);
 }
@@ -157,26 +158,60 @@ async function loadAndRun(message: TaskMessage): Promise<unknown> {
   return run(entry, message);
 }
 
-// The context rebuilt for the last context text, when its values can be shared: consecutive
-// tasks from one submitter context then get O(1) copies of it instead of parsing it again.
+// Propagation set-up modules imported in this thread (they set its propagator, and may start a
+// tracer provider), and the last list found all imported.
+const imported = new Set<string>();
+let lastSetup: readonly string[] | undefined;
+
+/** Whether every module of `setup` is imported already (then remembered as the last list). */
+function setUp(setup: readonly string[]): boolean {
+  for (const url of setup) if (!imported.has(url)) return false;
+  lastSetup = setup;
+  return true;
+}
+
+/** Imports the set-up modules not imported yet (before the context is extracted), then runs the task. */
+async function setUpAndRun(message: TaskMessage, setup: readonly string[]): Promise<unknown> {
+  for (const url of setup) {
+    if (imported.has(url)) continue;
+    try {
+      await import(url);
+    } catch (error) {
+      return failure(
+        'context',
+        new Error(
+          `cannot import the propagation set-up module ${url}: ${(error as Error)?.message ?? String(error)}`,
+          { cause: error },
+        ),
+      );
+    }
+    imported.add(url);
+  }
+  lastSetup = setup;
+  return runTask(message);
+}
+
+// The context extracted from the last carrier text, when its values can be shared: consecutive
+// tasks from one submitter context then get O(1) copies of it instead of extracting it again.
 let lastText: string | undefined;
 let lastShared: Context | undefined;
-// The last context text found not shareable: decoded afresh per task without checking again.
+// The last carrier text found not shareable: extracted afresh per task without checking again.
 let lastUnshareable: string | undefined;
 
 /**
- * The task's own Context: empty when the main thread sent none, else rebuilt from the JSON text.
- * A rebuilt context is shared (through copies) only when every value in it is a primitive that
- * no codec produced: an object, or anything a codec decodes, is decoded afresh for each task, so
- * a task mutating it changes nothing that another task sees.
+ * The task's own Context: empty when the main thread sent none, else extracted from the carrier
+ * (JSON text) by this thread's propagator (`extractContext`, the one seam). An extracted context
+ * is shared (through copies) only when every variable in it is a primitive that no codec
+ * produced: an object, or anything a codec decodes, is decoded afresh for each task, so a task
+ * mutating it changes nothing that another task sees.
  */
 function contextFor(text: string | undefined): Context {
   if (text === undefined) return new Context();
   if (text === lastText && lastShared !== undefined) return lastShared.copy();
-  const data = JSON.parse(text) as SerializedContext;
-  const context = deserializeContext(data);
+  const carrier = JSON.parse(text) as Carrier;
+  const context = extractContext(carrier);
   if (text === lastUnshareable) return context;
-  if (shareable(context, data)) {
+  if (shareable(context, carrier)) {
     lastText = text;
     lastShared = context;
     return context.copy();
@@ -185,15 +220,17 @@ function contextFor(text: string | undefined): Context {
   return context;
 }
 
-function shareable(context: Context, data: SerializedContext): boolean {
+function shareable(context: Context, carrier: Carrier): boolean {
   let resolved = 0;
   for (const [variable, value] of context) {
     if (variable.codec !== undefined) return false;
     if (typeof value === 'object' ? value !== null : typeof value === 'function') return false;
     resolved++;
   }
-  // Every name resolved: a value decoded late (by a variable defined later) is decoded in place.
-  return resolved === Object.keys(data.vars).length;
+  // Every name of the declared variables resolved, and no other propagator bound a visible
+  // variable: a value decoded late (by a variable defined later) is decoded in place.
+  const declared = (carrier.context as { vars?: object } | undefined)?.vars;
+  return resolved === (declared === undefined ? 0 : Object.keys(declared).length);
 }
 
 /** Binds the task's tag in its own context, then calls the task. */
