@@ -102,7 +102,9 @@ export function compileContextFilter(filter: ContextFilter | undefined): Compile
     denies,
     passes: (variable: unknown, name: string): boolean => {
       if (denies(variable, name)) return false;
-      return allow === undefined || allow.names.has(name) || (variable !== undefined && allow.vars.has(variable));
+      return (
+        allow === undefined || allow.names.has(name) || (variable !== undefined && allow.vars.has(variable))
+      );
     },
     passesAll: allow === undefined && (deny === undefined || deny.names.size + deny.vars.size === 0),
   });

@@ -7,7 +7,6 @@
  */
 export * as AsyncContext from './async-context.js';
 export { Context, copyContext } from './context.js';
-export { ContextVar, type ContextVarOptions, Token } from './context-var.js';
 export {
   type CompiledContextFilter,
   type ContextFilter,
@@ -15,6 +14,7 @@ export {
   filterContext,
   isContextVar,
 } from './context-filter.js';
+export { ContextVar, type ContextVarOptions, Token } from './context-var.js';
 export {
   ContextEnteredError,
   ContextPropagationError,
@@ -24,17 +24,6 @@ export {
   LookupError,
   TokenError,
 } from './errors.js';
-export {
-  type Codec,
-  DEFAULT_MAX_CONTEXT_BYTES,
-  deserializeContext,
-  type Json,
-  MAX_CONTEXT_VALUE_DEPTH,
-  type SerializedContext,
-  type SerializeOptions,
-  serializeContext,
-  type Unpropagated,
-} from './serialization.js';
 export {
   type Carrier,
   type ContextPropagator,
@@ -50,3 +39,14 @@ export {
   resetGlobalPropagator,
   setGlobalPropagator,
 } from './propagation.js';
+export {
+  type Codec,
+  DEFAULT_MAX_CONTEXT_BYTES,
+  deserializeContext,
+  type Json,
+  MAX_CONTEXT_VALUE_DEPTH,
+  type SerializedContext,
+  type SerializeOptions,
+  serializeContext,
+  type Unpropagated,
+} from './serialization.js';

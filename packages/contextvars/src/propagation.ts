@@ -101,7 +101,9 @@ function checkPropagator(value: unknown, where: string): ContextPropagator {
     typeof p.extract !== 'function' ||
     typeof p.fields !== 'function'
   ) {
-    throw invalidPropagator(`${where}: expected a propagator { fields(), inject(), extract() }, got ${typeof value}`);
+    throw invalidPropagator(
+      `${where}: expected a propagator { fields(), inject(), extract() }, got ${typeof value}`,
+    );
   }
   return p as ContextPropagator;
 }
@@ -122,11 +124,9 @@ function field(carrier: Readonly<Carrier>, name: string): unknown {
 /** A propagator made of others: each injects its fields in turn; extraction applies them in turn. */
 class CompositePropagator implements ContextPropagator {
   readonly #parts: readonly ContextPropagator[];
-  readonly #fields: readonly string[];
 
   constructor(parts: readonly ContextPropagator[]) {
     this.#parts = parts;
-    this.#fields = Object.freeze(parts.flatMap((p) => p.fields()));
   }
 
   /** The propagators, in order. */
@@ -134,8 +134,11 @@ class CompositePropagator implements ContextPropagator {
     return this.#parts;
   }
 
+  /** The fields of every part, asked each time (a part's fields may depend on what is registered). */
   fields(): readonly string[] {
-    return this.#fields;
+    const parts = this.#parts;
+    if (parts.length === 1) return (parts[0] as ContextPropagator).fields();
+    return parts.flatMap((p) => p.fields());
   }
 
   inject(context: Context, carrier: Carrier, options?: InjectOptions): void {
@@ -257,7 +260,11 @@ export const declaredVariablesPropagator: ContextPropagator = Object.freeze({
         result = overlay(result, deserializeContext(serialized as SerializedContext));
       } catch (error) {
         if (error instanceof ContextSerializationError) throw error;
-        throw carrierError(CONTEXT_FIELD, `cannot be read: ${(error as Error)?.message ?? String(error)}`, error);
+        throw carrierError(
+          CONTEXT_FIELD,
+          `cannot be read: ${(error as Error)?.message ?? String(error)}`,
+          error,
+        );
       }
     }
     const names = field(carrier, UNPROPAGATED_FIELD);
@@ -348,7 +355,9 @@ export interface ExtractOptions {
 }
 
 function warnUnreadField(name: string): void {
-  if (propagationState.warnedFields.has(name)) return;
+  // One warning per field name, for at most 64 names: a stream of carriers with ever new field
+  // names (a hostile or broken sender) neither floods the log nor grows this set without bound.
+  if (propagationState.warnedFields.has(name) || propagationState.warnedFields.size >= 64) return;
   propagationState.warnedFields.add(name);
   process.emitWarning(
     `carrier field ${JSON.stringify(name)} is not read by any propagator here, so what it carries is lost: ` +

@@ -6,8 +6,8 @@
  * @module
  */
 import { currentContext, leafVar } from './bindings.js';
-import { type ContextFilter, compileContextFilter } from './context-filter.js';
 import { type Context, contextWithMap } from './context.js';
+import { type ContextFilter, compileContextFilter } from './context-filter.js';
 import { type ContextVar, decodeValue } from './context-var.js';
 import { ContextSerializationError, reasonOf } from './errors.js';
 import { PersistentMap } from './persistent-map.js';
@@ -255,7 +255,11 @@ export function serializeContext(context?: Context, options?: SerializeOptions):
  *
  * @internal
  */
-export function encodeContext(context: Context | undefined, options: SerializeOptions | undefined, names: boolean): Encoded {
+export function encodeContext(
+  context: Context | undefined,
+  options: SerializeOptions | undefined,
+  names: boolean,
+): Encoded {
   const map = ((context as ContextState | undefined) ?? currentContext())._map;
   if (map === lastMap && options === lastOptions && names === lastNames) return lastResult as Encoded;
   const filter = compileContextFilter(options);
@@ -277,7 +281,8 @@ export function encodeContext(context: Context | undefined, options: SerializeOp
         name.length <= MAX_UNPROPAGATED_NAME_LENGTH &&
         !filter.denies(variable, name)
       ) {
-        (local ??= []).push(name);
+        local ??= [];
+        local.push(name);
         listed++;
       }
       return;
@@ -289,7 +294,8 @@ export function encodeContext(context: Context | undefined, options: SerializeOp
         name.length <= MAX_UNPROPAGATED_NAME_LENGTH &&
         !filter.denies(variable, name)
       ) {
-        (filtered ??= []).push(name);
+        filtered ??= [];
+        filtered.push(name);
         listed++;
       }
       return;

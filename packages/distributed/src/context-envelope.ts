@@ -1,44 +1,37 @@
 /**
- * The context a job carries: a versioned envelope with the node's propagatable context variables
- * (`serializeContext` with the run's allow/deny filter), the W3C `traceparent`/`tracestate`/
- * `baggage` headers when OpenTelemetry is configured, and where the job came from. The worker
- * restores it around everything the node does.
+ * The context a job carries: a versioned envelope with the carrier the process's propagator
+ * fills (`injectContext`, the one seam of `@weft/contextvars`: the node's propagatable variables
+ * after the run's allow/deny filter, and whatever other propagators add, such as W3C trace
+ * context from `@weft/opentelemetry`), and where the job came from. The worker extracts it with
+ * its own propagator (`extractContext`) around everything the node does.
  *
  * @module
  */
 import { hostname } from 'node:os';
-import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
+  type Carrier,
   type Context,
   type ContextFilter,
+  type ContextPropagator,
   ContextSerializationError,
-  deserializeContext,
-  type SerializedContext,
-  serializeContext,
+  extractContext,
+  type InjectOptions,
+  injectContext,
 } from '@weft/contextvars';
 import { ContextEnvelopeError, WorkerJobError } from './errors.js';
 
-/** Version of the envelope format. */
-export const ENVELOPE_VERSION = 1;
+/** Version of the envelope format (2: one carrier of propagator fields; 1 had `vars` and `otel`). */
+export const ENVELOPE_VERSION = 2;
 
 /** Default cap of an envelope's JSON size, in bytes: 16 KiB. */
 export const DEFAULT_MAX_CONTEXT_BYTES = 16 * 1024;
 
-/** W3C trace context headers, as `propagation.inject` writes them. */
-export interface TraceHeaders {
-  traceparent?: string;
-  tracestate?: string;
-  baggage?: string;
-}
-
 /** The context part of a job's data (plain JSON). */
 export interface ContextEnvelope {
   /** Format version ({@link ENVELOPE_VERSION}). */
-  readonly v: 1;
-  /** The node's propagatable context variables. */
-  readonly vars: SerializedContext;
-  /** W3C trace headers, present when OpenTelemetry propagators are registered and a trace is active. */
-  readonly otel?: TraceHeaders;
+  readonly v: 2;
+  /** What the coordinator's propagator injected (field name → JSON value). */
+  readonly carrier: Carrier;
   /** Who submitted the job. */
   readonly origin: {
     readonly runId: string;
@@ -58,45 +51,64 @@ export interface EnvelopeOptions {
   readonly maxBytes: number;
 }
 
+// The inject options of each (filter, cap), made once: contextvars caches the encoding of a
+// context per options object, so one object per run keeps that cache working.
+const injectOptions = new WeakMap<object, Map<number, InjectOptions>>();
+const NO_FILTER = {};
+
+function optionsFor(filter: ContextFilter | undefined, maxBytes: number): InjectOptions {
+  const key = filter ?? NO_FILTER;
+  let byCap = injectOptions.get(key);
+  if (byCap === undefined) {
+    byCap = new Map();
+    injectOptions.set(key, byCap);
+  }
+  let options = byCap.get(maxBytes);
+  if (options === undefined) {
+    options = { ...filter, maxBytes };
+    byCap.set(maxBytes, options);
+  }
+  return options;
+}
+
 /**
- * Builds the envelope from the current context (the node's, when called inside its task).
+ * Builds the envelope from the current context (the node's, when called inside its task), through
+ * the propagator of this process (`setGlobalPropagator`; the declared variables by default).
  *
  * @throws {ContextEnvelopeError} naming the node and the variable when a value cannot be encoded
  * (`ERR_CONTEXT_UNSERIALIZABLE`) or the envelope is over `maxBytes` (`ERR_CONTEXT_TOO_LARGE`).
  */
 export function buildEnvelope(options: EnvelopeOptions): ContextEnvelope {
   const { runId, node, filter, maxBytes } = options;
-  let vars: SerializedContext;
+  let carrier: Carrier;
   try {
-    vars = serializeContext(undefined, { ...filter, maxBytes });
+    carrier = injectContext(undefined, optionsFor(filter, maxBytes));
   } catch (error) {
     throw envelopeError(node, maxBytes, error);
   }
-  const headers: Record<string, string> = {};
-  propagation.inject(otelContext.active(), headers);
-  const otel: TraceHeaders = {};
-  for (const key of ['traceparent', 'tracestate', 'baggage'] as const) {
-    const value = headers[key];
-    if (typeof value === 'string' && value !== '') otel[key] = value;
-  }
   const envelope: ContextEnvelope = {
     v: ENVELOPE_VERSION,
-    vars,
-    ...(Object.keys(otel).length > 0 ? { otel } : {}),
+    carrier,
     origin: { runId, node, host: HOST, pid: process.pid },
   };
   const size = Buffer.byteLength(JSON.stringify(envelope));
   if (size > maxBytes) {
-    const largest = Object.entries(vars.vars)
+    const declared = (carrier.context as { vars?: Record<string, unknown> } | undefined)?.vars ?? {};
+    const largest = [
+      ...Object.entries(declared).map(([name, value]) => [`'${name}'`, value] as const),
+      ...Object.entries(carrier)
+        .filter(([field]) => field !== 'context')
+        .map(([field, value]) => [`carrier field '${field}'`, value] as const),
+    ]
       .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value))] as const)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 3)
-      .map(([name, bytes]) => `'${name}' ${bytes} bytes`)
+      .map(([name, bytes]) => `${name} ${bytes} bytes`)
       .join(', ');
     throw new ContextEnvelopeError(
       'ERR_CONTEXT_TOO_LARGE',
       `The context of node '${node}' is ${size} bytes in its job, over the limit of ${maxBytes} (maxContextBytes)` +
-        `${largest === '' ? '' : `; largest variables: ${largest}`}. Keep large data in datasets, deny big variables with contextFilter, or raise maxContextBytes.`,
+        `${largest === '' ? '' : `; largest: ${largest}`}. Keep large data in datasets, deny big variables with contextFilter, or raise maxContextBytes.`,
       node,
     );
   }
@@ -133,10 +145,9 @@ export interface EnvelopeSource {
   readonly node: string | undefined;
 }
 
-/** A restored envelope: the context to enter and the trace headers to extract. */
+/** A restored envelope: the context to enter. */
 export interface RestoredEnvelope {
   readonly context: Context;
-  readonly otel: TraceHeaders | undefined;
 }
 
 /** An own data property, never an inherited or computed one. */
@@ -155,17 +166,21 @@ function shown(value: unknown): string {
 }
 
 /**
- * Checks a job's context envelope and rebuilds its context (worker side). Everything is read as
- * own properties of plain JSON; the envelope's JSON must be at most `maxBytes` bytes.
+ * Checks a job's context envelope and extracts its context (worker side) with `propagator`
+ * (default: this process's, `setGlobalPropagator`). Everything is read as own properties of
+ * plain JSON; the envelope's JSON must be at most `maxBytes` bytes. A carrier field no
+ * propagator of this worker reads is reported once (a process warning) and ignored.
  *
  * @throws {WorkerJobError} `ERR_JOB_ENVELOPE`, naming the job and the node, when the envelope is
- * over the cap, of another version, missing or malformed in any part (`vars`, `otel`), or when a
- * variable's codec cannot decode its value: nothing a retry could change.
+ * over the cap, of another version, missing or malformed in any part (the carrier, a field its
+ * propagator reads), or when a variable's codec cannot decode its value: nothing a retry could
+ * change.
  */
 export function restoreEnvelope(
   envelope: unknown,
   source: EnvelopeSource,
   maxBytes: number,
+  propagator?: ContextPropagator,
 ): RestoredEnvelope {
   const fail = (what: string, cause?: unknown): never => {
     const where =
@@ -197,45 +212,22 @@ export function restoreEnvelope(
       `has version ${shown(version)}; this worker understands version ${ENVELOPE_VERSION} (coordinator and workers must run compatible @weft/distributed versions)`,
     );
   }
-  const vars = own(e, 'vars');
-  if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
-    fail(`has no context variables: 'vars' is ${shown(vars)}, not an object`);
-  }
-  let otel: TraceHeaders | undefined;
-  const headers = own(e, 'otel');
-  if (headers !== undefined) {
-    if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
-      fail(`has 'otel' ${shown(headers)}, not an object of trace headers`);
-    }
-    const checked: TraceHeaders = {};
-    for (const key of Object.keys(headers as object)) {
-      const value = own(headers as object, key);
-      if (key !== 'traceparent' && key !== 'tracestate' && key !== 'baggage') {
-        fail(`has an unknown trace header ${shown(key)} in 'otel'`);
-      }
-      if (typeof value !== 'string') fail(`has trace header '${key}' ${shown(value)}, not a string`);
-      checked[key as keyof TraceHeaders] = value as string;
-    }
-    otel = checked;
+  const carrier = own(e, 'carrier');
+  if (carrier === null || typeof carrier !== 'object' || Array.isArray(carrier)) {
+    fail(`has no context carrier: 'carrier' is ${shown(carrier)}, not an object`);
   }
   let context: Context;
   try {
-    context = deserializeContext(vars as SerializedContext);
+    context = extractContext(carrier, propagator === undefined ? undefined : { propagator });
   } catch (error) {
     return fail(`cannot be restored: ${error instanceof Error ? error.message : String(error)}`, error);
   }
-  return { context, otel };
+  return { context };
 }
 
-/**
- * Runs `fn` inside a restored envelope: its context variables (entered with `Context.run`) and,
- * when trace headers came along, the OpenTelemetry context extracted from them.
- */
+/** Runs `fn` inside a restored envelope's context (entered with `Context.run`). */
 export function runInRestored<R>(restored: RestoredEnvelope, fn: () => R): R {
-  const { context, otel } = restored;
-  if (otel === undefined) return context.run(fn);
-  const parent = propagation.extract(ROOT_CONTEXT, otel as Record<string, string>);
-  return context.run(() => otelContext.with(parent, fn));
+  return restored.context.run(fn);
 }
 
 /**

@@ -9,7 +9,6 @@ export {
   DEFAULT_MAX_CONTEXT_BYTES,
   DEFAULT_MAX_ENVELOPE_BYTES,
   ENVELOPE_VERSION,
-  type TraceHeaders,
 } from './context-envelope.js';
 export {
   DEFAULT_INLINE_DATA_BYTES,

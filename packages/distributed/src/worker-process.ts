@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { propagationSetupModules } from '@weft/contextvars';
 import { type TypeScriptLoader, typescriptExecArgv } from '@weft/executor';
 import { WorkerProcessError } from './errors.js';
 
@@ -30,7 +31,11 @@ export interface SpawnWorkerOptions {
   codeVersion?: string;
   /** Keep node log records in the worker process instead of sending them to the coordinator (`--local-logs`). */
   localLogs?: boolean;
-  /** Modules the worker imports first (`--import`), e.g. OpenTelemetry set-up. */
+  /**
+   * Modules the worker imports first (`--import`), e.g. OpenTelemetry set-up. The set-up module of
+   * this process's propagator (`setGlobalPropagator(p, { setupModule })` of `@weft/contextvars`)
+   * comes first without being listed here, so the worker extracts what the runner injects.
+   */
   imports?: readonly string[];
   /** Worker name. */
   name?: string;
@@ -97,7 +102,8 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<WorkerPr
   const { execPath, args } = workerCommand(options.typescript);
   const cliArgs = ['--redis', options.redis, '--storage', options.storage];
   for (const m of options.modules) cliArgs.push('--module', m);
-  for (const m of options.imports ?? []) cliArgs.push('--import', m);
+  const imports = [...propagationSetupModules(), ...(options.imports ?? [])];
+  for (const m of new Set(imports)) cliArgs.push('--import', m);
   const flags: [string, string | number | undefined][] = [
     ['--queue', options.queue],
     ['--prefix', options.prefix],

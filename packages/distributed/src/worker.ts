@@ -7,7 +7,9 @@
  *
  * @module
  */
+
 import { hostname } from 'node:os';
+import type { ContextPropagator } from '@weft/contextvars';
 import { encodeThrown } from '@weft/executor';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -79,6 +81,12 @@ export interface StartWorkerOptions {
    * it with the coordinator's `maxContextBytes`/`maxJobBytes`.
    */
   maxEnvelopeBytes?: number;
+  /**
+   * The propagator that extracts each job's context (the receiving side of the seam). Default:
+   * this process's (`setGlobalPropagator` of `@weft/contextvars`, set up by a module given to
+   * `weft-worker --import`), which must read what the coordinator's injects.
+   */
+  propagator?: ContextPropagator;
   /**
    * The log channel: records the nodes log on this worker go to the coordinator through Redis.
    * Default: through `@weft/prefect-bridge` when it can be imported; `false` keeps them in this
@@ -421,7 +429,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         for (member = 0; member < d.nodes.length; member++) {
           const m = d.nodes[member] as NodeJobData['nodes'][number];
           // Before anything of the nodes runs; a malformed envelope fails the job for good.
-          contexts.push(restoreEnvelope(m.ctx, { jobId, node: m.node }, maxEnvelopeBytes));
+          contexts.push(
+            restoreEnvelope(m.ctx, { jobId, node: m.node }, maxEnvelopeBytes, options.propagator),
+          );
         }
         member = 0;
         let input: unknown;

@@ -207,9 +207,11 @@ describe.skipIf(skipWithoutRedis)(
         expect(stored).toContain(user);
         expect(stored).not.toContain(secret);
         const job = (await getJobData(runId, 'probe_1')) as {
-          nodes: { ctx: { vars: { vars: Record<string, unknown> } } }[];
+          nodes: { ctx: { carrier: { context: { vars: Record<string, unknown> } } } }[];
         };
-        expect(job.nodes[0]?.ctx.vars.vars).toEqual({ 'dist.user': user });
+        expect(job.nodes[0]?.ctx.carrier.context.vars).toEqual({ 'dist.user': user });
+        // Denied: not even its name travels.
+        expect(JSON.stringify(job.nodes[0]?.ctx)).not.toContain('dist.secret');
       });
 
       it('without a filter, propagatable variables travel (the control case)', async () => {

@@ -18,7 +18,17 @@ import { RemoteJobError, WorkerJobError } from '../src/index.js';
 import { parseNodeJob } from '../src/node-job.js';
 import { dateVar } from './fixtures/nodes.js';
 
-const HOSTILE = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'v', 'vars', 'otel'];
+const HOSTILE = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'v',
+  'vars',
+  'carrier',
+  'context',
+];
 /** Propagatable variables with hostile names (the names are the wire keys). */
 const hostileVars = HOSTILE.map((n) => new ContextVar<unknown>(n, { propagate: true }));
 const plainVar = new ContextVar<unknown>('envelope.plain', { propagate: true });
@@ -88,18 +98,27 @@ describe('context envelope (property-based)', { timeout: 60_000 }, () => {
       fc.anything({ withNullPrototype: true, withBoxedValues: true, withSparseArray: true, withMap: true }),
       fc.record(
         {
-          v: fc.oneof(fc.constant(1), fc.anything()),
-          vars: fc.oneof(
-            fc.record({
-              v: fc.oneof(fc.constant(1), fc.anything()),
-              vars: fc.dictionary(varsKey, fc.jsonValue()),
-            }),
-            fc.anything(),
-          ),
-          otel: fc.oneof(
-            fc.dictionary(
-              fc.constantFrom('traceparent', 'tracestate', 'baggage', '__proto__', 'x'),
-              fc.anything(),
+          v: fc.oneof(fc.constant(2), fc.anything()),
+          carrier: fc.oneof(
+            fc.record(
+              {
+                context: fc.oneof(
+                  fc.record({
+                    v: fc.oneof(fc.constant(1), fc.anything()),
+                    vars: fc.dictionary(varsKey, fc.jsonValue()),
+                  }),
+                  fc.anything(),
+                ),
+                unpropagated: fc.oneof(
+                  fc.record(
+                    { local: fc.oneof(fc.array(fc.string()), fc.anything()), filtered: fc.anything() },
+                    { requiredKeys: [] },
+                  ),
+                  fc.anything(),
+                ),
+                x: fc.anything(),
+              },
+              { requiredKeys: [] },
             ),
             fc.anything(),
           ),

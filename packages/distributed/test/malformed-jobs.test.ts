@@ -1,13 +1,14 @@
 /**
  * What a worker cannot run can never get better by retrying: a job whose context envelope is
- * missing its variables, has another version, fails a codec's decode, carries trace headers that
- * are not strings or is over the worker's cap fails at once (BullMQ's UnrecoverableError), naming
+ * missing its carrier, has another version, fails a codec's decode, carries a field its
+ * propagator cannot read (a header that is not a string) or is over the worker's cap fails at once (BullMQ's UnrecoverableError), naming
  * the job and the node, whatever its retry policy. And whatever a node throws (an error named
  * `toString`, `__proto__` among its properties) fails only that node, through DistributedRunner.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ContextPropagator, compositePropagator, declaredVariablesPropagator } from '@weft/contextvars';
 import { DataCatalog, NodeFailedError, node, pipeline } from '@weft/runner';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,19 @@ function jobOf(node: string, exportName: string, ctx: unknown, args: unknown[]):
 }
 const emptyVars = { v: 1, vars: {} };
 
+/** A strict propagator of this worker: a string header 'x-tenant', anything else is refused. */
+const tenantHeader: ContextPropagator = {
+  fields: () => ['x-tenant'],
+  inject: () => {},
+  extract(context, carrier) {
+    const value = carrier['x-tenant'];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new Error(`carrier field 'x-tenant' is ${JSON.stringify(value)}, not a string`);
+    }
+    return context;
+  },
+};
+
 describe.skipIf(skipWithoutRedis)('jobs a worker cannot run', { timeout: SLOW }, () => {
   let redis: RedisServer;
   let storage: string;
@@ -60,6 +74,7 @@ describe.skipIf(skipWithoutRedis)('jobs a worker cannot run', { timeout: SLOW },
       modules: NODES_MODULE,
       prefix: 'bad',
       maxEnvelopeBytes: 8192,
+      propagator: compositePropagator(declaredVariablesPropagator, tenantHeader),
       onError: (e) => void workerErrors.push(e),
     });
     queue = new Queue('weft-nodes', { connection: { path: redis.socket }, prefix: 'bad' });
@@ -75,36 +90,36 @@ describe.skipIf(skipWithoutRedis)('jobs a worker cannot run', { timeout: SLOW },
   }, SLOW);
 
   const cases: [string, unknown, RegExp][] = [
-    ['missing vars', { v: 1, origin }, /has no context variables: 'vars' is undefined, not an object/],
-    ['vars not an object', { v: 1, vars: 'x', origin }, /'vars' is "x", not an object/],
+    ['no carrier', { v: 2, origin }, /has no context carrier: 'carrier' is undefined, not an object/],
+    ['a carrier that is not an object', { v: 2, carrier: 'x', origin }, /'carrier' is "x", not an object/],
     [
       'another version',
-      { v: 2, vars: emptyVars, origin },
-      /has version 2; this worker understands version 1/,
+      { v: 1, vars: emptyVars, origin },
+      /has version 1; this worker understands version 2/,
     ],
     [
       'a codec that cannot decode',
-      { v: 1, vars: { v: 1, vars: { 'dist.date': 42 } }, origin },
+      { v: 2, carrier: { context: { v: 1, vars: { 'dist.date': 42 } } }, origin },
       /cannot be restored: cannot decode the value of context variable 'dist\.date': not an ISO date: 42/,
     ],
     [
       'serialized vars of another version',
-      { v: 1, vars: { v: 7, vars: {} }, origin },
+      { v: 2, carrier: { context: { v: 7, vars: {} } }, origin },
       /cannot be restored: .*version 7/,
     ],
     [
-      'a trace header that is not a string',
-      { v: 1, vars: emptyVars, otel: { baggage: 5 }, origin },
-      /trace header 'baggage' 5, not a string/,
+      'a header of its propagator that is not a string',
+      { v: 2, carrier: { 'x-tenant': 5 }, origin },
+      /carrier field 'x-tenant' is 5, not a string/,
     ],
     [
-      'an unknown trace header',
-      { v: 1, vars: emptyVars, otel: { __proto__x: 'a' }, origin },
-      /unknown trace header "__proto__x"/,
+      'a malformed list of names that did not travel',
+      { v: 2, carrier: { unpropagated: { local: [1] } }, origin },
+      /carrier field 'unpropagated' has 'local' that is not a list of variable names/,
     ],
     [
       'an envelope over the cap',
-      { v: 1, vars: { v: 1, vars: { 'dist.user': 'x'.repeat(10_000) } }, origin },
+      { v: 2, carrier: { context: { v: 1, vars: { 'dist.user': 'x'.repeat(10_000) } } }, origin },
       /is \d+ bytes, over this worker's limit of 8192 \(maxEnvelopeBytes/,
     ],
     ['not an object', 'ctx', /'ctx' is not an object/],
@@ -130,9 +145,29 @@ describe.skipIf(skipWithoutRedis)('jobs a worker cannot run', { timeout: SLOW },
     },
   );
 
+  it('runs a job whose carrier has a field no propagator of the worker reads, and warns once', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      for (const n of [1, 2]) {
+        const jobId = `r__unread${n}`;
+        const ctx = { v: 2, carrier: { 'x-unknown-header': 'a' }, origin };
+        const job = await queue.add('unread', jobOf('unread', 'mix', ctx, [1, 2]), { jobId });
+        await job.waitUntilFinished(events);
+      }
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    const unread = warnings.filter((w) => (w as { code?: string }).code === 'WEFT_CARRIER_FIELD_UNREAD');
+    expect(unread).toHaveLength(1);
+    expect(unread[0]?.message).toMatch(/carrier field "x-unknown-header" is not read by any propagator here/);
+  });
+
   it('still retries what the node itself throws (the control case)', async () => {
     const jobId = 'r__flaky_control';
-    const data = jobOf('control', 'throwsNamed', { v: 1, vars: emptyVars, origin }, ['thrown']);
+    const data = jobOf('control', 'throwsNamed', { v: 2, carrier: {}, origin }, ['thrown']);
     const job = await queue.add('control', data, {
       jobId,
       attempts: 3,

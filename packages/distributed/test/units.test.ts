@@ -38,10 +38,14 @@ describe('context envelope', () => {
       ),
     );
     const wire = JSON.parse(JSON.stringify(envelope));
-    expect(wire.v).toBe(1);
-    expect(wire.vars).toEqual({ v: 1, vars: { 'units.tenant': 'acme' } });
+    expect(wire.v).toBe(2);
+    // The declared variables, and the name (never the value) of the local one that stays here;
+    // the denied variable is not even named.
+    expect(wire.carrier).toEqual({
+      context: { v: 1, vars: { 'units.tenant': 'acme' } },
+      unpropagated: { local: ['units.local'] },
+    });
     expect(wire.origin).toEqual({ runId: 'r1', node: 'n1', host: expect.any(String), pid: process.pid });
-    expect(wire.otel).toBeUndefined();
     const seen = runInEnvelope(wire, () => [tenant.get(null), token.get(null), local.get(null)]);
     expect(seen).toEqual(['acme', null, null]);
     expect(tenant.get(null)).toBeNull();
@@ -76,9 +80,27 @@ describe('context envelope', () => {
   });
 
   it('refuses an envelope of an unknown version', () => {
-    expect(() => runInEnvelope({ v: 2 } as never, () => 1)).toThrow(WorkerJobError);
-    expect(() => runInEnvelope({ v: 2 } as never, () => 1)).toThrow(
-      /version 2; this worker understands version 1/,
+    expect(() => runInEnvelope({ v: 1 } as never, () => 1)).toThrow(WorkerJobError);
+    expect(() => runInEnvelope({ v: 1 } as never, () => 1)).toThrow(
+      /version 1; this worker understands version 2/,
+    );
+  });
+
+  it('tells in the worker that a local variable set by the coordinator was not propagated', () => {
+    const envelope = local.run('here', () =>
+      buildEnvelope({ runId: 'r', node: 'n', filter: undefined, maxBytes: 4096 }),
+    );
+    const noDefault = new ContextVar<string>('units.local');
+    // The worker defines its own variable of that name (its module imported there).
+    const error = runInEnvelope(JSON.parse(JSON.stringify(envelope)), () => {
+      try {
+        noDefault.get();
+      } catch (e) {
+        return e as Error;
+      }
+    });
+    expect(error?.message).toMatch(
+      /<ContextVar name='units\.local'> has no value in the current context and no default: it was set where this work was submitted, but it is not propagated .*propagate: true/,
     );
   });
 });

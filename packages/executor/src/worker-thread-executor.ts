@@ -371,7 +371,13 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     const message: TaskMessage =
       ctx === undefined && setup === undefined
         ? { id, target, args }
-        : { id, target, ...(ctx === undefined ? {} : { ctx }), ...(setup === undefined ? {} : { setup }), args };
+        : {
+            id,
+            target,
+            ...(ctx === undefined ? {} : { ctx }),
+            ...(setup === undefined ? {} : { setup }),
+            args,
+          };
     return { name: task.name, payload: { name: task.name, message, transferList } };
   }
 
