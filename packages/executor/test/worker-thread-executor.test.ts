@@ -57,6 +57,11 @@ describe('WorkerThreadExecutor', { timeout: WORKER_TIMEOUT_MS }, () => {
     });
 
     it('never runs more than maxWorkers tasks at once', async () => {
+      // Both threads up first: on a loaded machine one thread can take longer to start than the
+      // other takes to run all ten tasks, and the peak below would then be 1 for want of a thread.
+      const arrivals = new Int32Array(new SharedArrayBuffer(4));
+      const met = await Promise.all([1, 2].map(() => ex.submit(tasks.rendezvous, arrivals, 2, 20_000)));
+      expect(met).toEqual([2, 2]);
       const fs = Array.from({ length: 10 }, () => ex.submit(tasks.interval, 30));
       await sleep(5);
       // Running = handed to the pool: maxWorkers on threads plus at most maxWorkers waiting there.
