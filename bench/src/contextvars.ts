@@ -7,7 +7,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Context, ContextVar, copyContext } from '@weft/contextvars';
-import { alsImplementation, consume, fmt, measure, median, printTable, runPerNodeLine } from './harness.js';
+import {
+  alsImplementation,
+  consume,
+  fmt,
+  machineLoad,
+  measure,
+  median,
+  printTable,
+  runPerNodeLine,
+} from './harness.js';
 
 const N = 2_000_000;
 
@@ -122,6 +131,7 @@ function python(): Record<string, number> | undefined {
 }
 
 function report(): void {
+  const loadBefore = machineLoad();
   const ns = syncCases();
   const loops = awaitLoops();
   const py = python();
@@ -198,6 +208,7 @@ function report(): void {
     alsImplementation() === 'async-hooks' ? '(promise hooks: paid)' : '(AsyncContextFrame: ~1×)',
   );
   printTable(['operation', 'ns/op', 'ratio', 'budget', 'CPython ns/op', 'CPython/Weft'], rows);
+  console.log(`\nMachine at the start: ${loadBefore}\nMachine at the end: ${machineLoad()}`);
 }
 
 if (!(await runPerNodeLine(import.meta.url))) report();

@@ -25,14 +25,21 @@
  * the neighbours' load, CPU time per task much less.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { AsyncExecutor, type Future, WorkerThreadExecutor } from '@weft/executor';
 import { Piscina } from 'piscina';
 import type { Contender, ContenderResult, Family } from './executor-contender.js';
 import { tasks } from './executor-tasks.js';
 import { benchVars, inFiveVars } from './executor-vars.js';
-import { alsImplementation, fmt, median, printTable, runPerNodeLine, threadCpu } from './harness.js';
+import {
+  alsImplementation,
+  fmt,
+  machineLoad,
+  median,
+  printTable,
+  runPerNodeLine,
+  threadCpu,
+} from './harness.js';
 
 const THREADS = Math.min(2, availableParallelism());
 const ROUND_TRIPS = 2_000;
@@ -129,21 +136,6 @@ async function interleave(
       ];
     }),
   );
-}
-
-/** This machine's load while the benchmark ran: load average and CPU pressure (Linux). */
-function machineLoad(): string {
-  const avg = loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
-  let pressure = '';
-  try {
-    const some = /some avg10=([\d.]+) avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
-    if (some) pressure = `; CPU pressure (some) ${some[1]}% (10 s), ${some[2]}% (60 s)`;
-  } catch {
-    // not Linux, or no PSI
-  }
-  return `load average ${avg} on ${availableParallelism()} cores${pressure}`;
 }
 
 const HEAD_TO_HEAD_ROUNDS = 15;

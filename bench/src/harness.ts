@@ -1,5 +1,6 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 
 /**
  * A tiny benchmark harness: time several cases side by side, interleaved round by round, and
@@ -133,4 +134,19 @@ export function threadCpu(): { main: number; others: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** This machine's load while the benchmark ran: load average and CPU pressure (Linux). */
+export function machineLoad(): string {
+  const avg = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  let pressure = '';
+  try {
+    const some = /some avg10=([\d.]+) avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    if (some) pressure = `; CPU pressure (some) ${some[1]}% (10 s), ${some[2]}% (60 s)`;
+  } catch {
+    // not Linux, or no PSI
+  }
+  return `load average ${avg} on ${availableParallelism()} cores${pressure}`;
 }

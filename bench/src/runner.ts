@@ -21,7 +21,7 @@ import {
   SequentialRunner,
   ThreadRunner,
 } from '@weft/runner';
-import { fmt, LINE_INDEX, median, printTable, runPerNodeLine } from './harness.js';
+import { fmt, LINE_INDEX, machineLoad, median, printTable, runPerNodeLine } from './harness.js';
 import { burnCpu, identity, sleep50 } from './runner-workloads.js';
 
 const KEDRO_DIR = fileURLToPath(new URL('../kedro/', import.meta.url));
@@ -121,6 +121,7 @@ async function runWeft(cases: readonly Case[]): Promise<Record<string, number[]>
 }
 
 async function main(): Promise<void> {
+  const loadBefore = machineLoad();
   // Per Node line (--lines), Kedro (Python) runs with the first line only: its figures do not change.
   const withKedro = LINE_INDEX === 0;
   const kedroVersion = withKedro ? ensureKedro() : '1.7 (see the first table)';
@@ -250,6 +251,7 @@ async function main(): Promise<void> {
   );
   if (!KEDRO_10K)
     console.log('\n(Kedro at 10,000 nodes skipped: set BENCH_KEDRO_10K=1 to run it; it takes minutes.)');
+  console.log(`\nMachine at the start: ${loadBefore}\nMachine at the end: ${machineLoad()}`);
 }
 
 if (!(await runPerNodeLine(import.meta.url))) await main();
