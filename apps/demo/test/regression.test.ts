@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFitError } from '../src/errors.js';
+import {
+  crossValidateAlpha,
+  fitLinearModel,
+  predict,
+  regressionMetrics,
+} from '../src/pipelines/data_science/regression.js';
 import { Prng } from '../src/prng.js';
-import { crossValidateAlpha, fitLinearModel, predict, regressionMetrics } from '../src/regression.js';
 
 function linearData(n: number, noise: number, seed = 'lin') {
   const r = new Prng(seed);

@@ -70,17 +70,13 @@ export function explainContextFailure(
   }
   if (!run.propagateContext) {
     lines.push(
-      'The run had context propagation off (--no-context): every node started in an empty context, so values',
-      'set before the run did not reach it, and nor did they reach the work it handed to executors. Each',
-      "node's own task run is still bound inside the node by the Prefect hooks.",
+      "The run had context propagation off (--no-context): every node started in an empty context, so values set before the run did not reach it, nor the work it handed to executors. Each node's own task run is still bound inside the node by the Prefect hooks.",
       ISSUES,
       'Run again without --no-context: the values follow every node, on every runner.',
     );
   } else {
     lines.push(
-      'Context propagation was on, so the context was lost inside the node: work handed to an executor or',
-      'a thread pool that does not carry context (an executor created with propagateContext: false), or a',
-      "callback scheduled outside the node. Weft's executors carry it by default.",
+      "Context propagation was on, so the context was lost inside the node: work handed to an executor or a thread pool that does not carry context (an executor created with propagateContext: false), or a callback scheduled outside the node. Weft's executors carry it by default.",
       ISSUES,
     );
   }

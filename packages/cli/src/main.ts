@@ -87,8 +87,12 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
     fullIO.stdout.write(program.helpInformation());
     return 0;
   }
+  // `pnpm <script> -- --runner parallel` passes the `--` on to the script's command line; weft's
+  // commands take no operands, so a `--` after the command only separates options: dropped
+  const separator = argv.indexOf('--', 1);
+  const args = separator === -1 ? [...argv] : [...argv.slice(0, separator), ...argv.slice(separator + 1)];
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version exit 0; every usage mistake exits 2

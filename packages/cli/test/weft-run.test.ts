@@ -208,6 +208,8 @@ describe('weft run flags select nodes as Kedro does', () => {
     [['--prefect-required'], '--prefect-required goes with --prefect'],
     [['--bogus'], "unknown option '--bogus'"],
     [['--runner', 'fast'], "argument 'fast' is invalid"],
+    // pnpm's `pnpm <script> -- …` passes the `--` on: what follows is still read as options
+    [['--report', 'out/r.json', '--', '--runner', 'fast'], "argument 'fast' is invalid"],
   ])('weft run %j is a usage error naming the fault (exit 2)', async (args, message) => {
     const result = await weftInProcess(project.dir, ['run', ...args]);
     expect(result.code).toBe(2);
