@@ -4,7 +4,16 @@ import type { Reporter, TestModule } from 'vitest/node';
 /** Workspace packages resolve to their TypeScript sources through this export condition. */
 const sourceCondition = '@weft/source';
 
-const packages = ['contextvars', 'executor', 'runner', 'prefect-bridge', 'distributed', 'viz', 'cli'];
+const packages = [
+  'contextvars',
+  'executor',
+  'runner',
+  'prefect-bridge',
+  'distributed',
+  'viz',
+  'cli',
+  'create',
+];
 
 /** Ends the run with one plain `N passed, N failed, N skipped` line, which CI logs are read for. */
 const summaryLine: Reporter = {
@@ -61,17 +70,20 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // prefect-bridge: starts one real Prefect server (pip-installed into .cache/) for its tests;
           // cli: builds the weft bin its end-to-end tests run (tsc -b, a no-op when up to date)
-          ...(name === 'prefect-bridge' || name === 'cli'
+          ...(name === 'prefect-bridge' || name === 'cli' || name === 'create'
             ? { globalSetup: ['test/support/global-setup.ts'] }
             : {}),
           ...(name === 'cli' ? { testTimeout: 120_000, hookTimeout: 120_000 } : {}),
+          // create: generated projects run by the real weft (all runners), and the release from a
+          // registry (pack, publish, npm create, npm install) with the viewer in Chromium
+          ...(name === 'create' ? { testTimeout: 180_000, hookTimeout: 900_000 } : {}),
           // contextvars: the memory soak tests measure the heap after a full GC
           ...(name === 'contextvars' ? { execArgv: [...nodeFlags, '--expose-gc'] } : {}),
           // viz: headless Chromium (Debian's) drives the report and the live viewer
           ...(name === 'viz' ? { testTimeout: 60_000, hookTimeout: 120_000 } : {}),
         },
       })),
-      // the runnable showcase (apps/demo): pipeline on every runner, CLI, run report in headless Chromium
+      // the demo (apps/demo, the spaceflights project @weft/create makes): its own vitest tests
       {
         extends: true,
         test: { name: 'demo', root: 'apps/demo', include: ['test/**/*.test.ts'], testTimeout: 60_000 },

@@ -53,7 +53,7 @@ export {
   SOURCE_CONDITION,
   withoutCondition,
 } from './manifest-checks.js';
-export { type PackedTarball, packPackages, readTarball } from './pack.js';
+export { type PackedTarball, packJson, packPackages, readTarball } from './pack.js';
 export { checkPackageMetadata, type WorkspaceRoot } from './package-metadata.js';
 export {
   type LocalRegistry,

@@ -47,6 +47,18 @@ export async function readTarball(
 }
 
 /**
+ * The JSON document of `pnpm pack --json`'s output: pnpm prints the banners of lifecycle scripts
+ * (`> @weft/create@1.0.0 prepack …` and the script's own output) on stdout too, before it.
+ */
+export function packJson(stdout: string): string {
+  const start = stdout.search(/^[[{]/m);
+  if (start === -1) return stdout;
+  const ends = [...stdout.matchAll(/^[\]}]\s*$/gm)];
+  const end = ends.length === 0 ? stdout.length : (ends[ends.length - 1]?.index ?? stdout.length) + 1;
+  return stdout.slice(start, end);
+}
+
+/**
  * Packs every given package into `destination` with one `pnpm --filter ... pack --json` run and reads
  * each tarball back. The order of the result follows `packages`.
  */
@@ -64,7 +76,7 @@ export async function packPackages(
   );
   let reported: unknown;
   try {
-    reported = JSON.parse(stdout);
+    reported = JSON.parse(packJson(stdout));
   } catch (cause) {
     throw new WorkspaceError(`pnpm pack --json printed no JSON:\n${stdout}`, { cause });
   }

@@ -8,6 +8,7 @@ import {
   exportParitySource,
   isolatedEnv,
   packageNameOf,
+  packJson,
   ReleaseCheckError,
   runCommand,
   staleOutputs,
@@ -17,6 +18,16 @@ import {
 const cleanup: string[] = [];
 afterEach(() => {
   for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('packJson', () => {
+  it('finds the JSON of pnpm pack --json after the banners and output of lifecycle scripts', () => {
+    const json = '[\n  {\n    "name": "@weft/create"\n  }\n]';
+    const stdout = `\n> @weft/create@0.0.0 prepack /w/packages/create\n> node scripts/bundle-templates.mjs\n\n${json}\n`;
+    expect(JSON.parse(packJson(stdout))).toEqual([{ name: '@weft/create' }]);
+    expect(JSON.parse(packJson('{ "name": "x" }\n'))).toEqual({ name: 'x' });
+    expect(packJson('no json here')).toBe('no json here');
+  });
 });
 
 describe('staleOutputs', () => {
