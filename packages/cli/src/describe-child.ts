@@ -25,9 +25,9 @@ try {
   send({
     ok: false,
     message:
-      error instanceof UsageError || error instanceof ConfigError
+      UsageError.is(error) || ConfigError.is(error)
         ? message
         : `loading the project failed: ${error instanceof Error ? (error.stack ?? message) : message}`,
-    kind: error instanceof UsageError ? 'usage' : error instanceof ConfigError ? 'config' : 'crash',
+    kind: UsageError.is(error) ? 'usage' : ConfigError.is(error) ? 'config' : 'crash',
   });
 }

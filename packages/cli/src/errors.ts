@@ -23,18 +23,81 @@ export function formatLocation(location: SourceLocation): string {
   return text;
 }
 
-/** Base class of every error thrown by @weft/cli. */
+/** Codes carried by errors of this package. */
+export type CliErrorCode =
+  /** {@link UsageError}: the command line is wrong. Exit 2. */
+  | 'ERR_CLI_USAGE'
+  /** {@link ConfigError}: the project's configuration is wrong. Exit 2. */
+  | 'ERR_CLI_CONFIG'
+  /** {@link ConfigError}: a pipeline's free inputs are neither in the catalog nor given. Exit 2. */
+  | 'ERR_CLI_MISSING_INPUTS'
+  /** `--prefect-required` and the Prefect server cannot be reached. Exit 2. */
+  | 'ERR_CLI_PREFECT'
+  /** `weft viz` cannot start the viewer or describe the project. Exit 2. */
+  | 'ERR_CLI_VIZ';
+
+/**
+ * Marks every error of this package (on `CliError.prototype`). A `Symbol.for` key, so that errors
+ * made by another copy of `@weft/cli` in the same process carry the same marker.
+ */
+const MARKER = Symbol.for('weft.cli.error');
+
+/**
+ * Base class of every error thrown by @weft/cli: `(code, message, options)`. Subclasses fix their
+ * code (or the set of codes they may carry).
+ *
+ * Check identity with {@link CliError.is} (`ConfigError.is(error)`), not `instanceof`:
+ * `instanceof` fails when two copies of the package are installed.
+ */
 export class CliError extends Error {
   /** A stable, machine-readable code such as `ERR_CLI_CONFIG`. */
-  readonly code: string;
+  readonly code: CliErrorCode;
   /** The exit status `weft` ends with for this error: 2 (usage or configuration), 1 (the run failed). */
   readonly exitCode: number;
 
-  constructor(code: string, message: string, options?: { cause?: unknown; exitCode?: number }) {
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.exitCode = options?.exitCode ?? 2;
+  }
+
+  /**
+   * Whether `value` is an error of this class (or one of its subclasses), made by any copy of
+   * `@weft/cli`. Never throws.
+   *
+   * @example
+   * ```ts
+   * if (CliError.is(error)) process.exitCode = error.exitCode;
+   * ```
+   */
+  static is<T extends abstract new (...args: never[]) => CliError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
+    return hasMarker(value, MARKER, this.name);
+  }
+}
+Object.defineProperty(CliError.prototype, MARKER, { value: true });
+
+/**
+ * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
+ * marked base class. Names rather than identities, so that classes of another copy match.
+ */
+function hasMarker(value: unknown, marker: symbol, className: string): boolean {
+  try {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
+      return false;
+    }
+    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
+      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+      if (typeof ctor === 'function' && ctor.name === className) return true;
+      proto = Object.getPrototypeOf(proto);
+    }
+    return false;
+  } catch {
+    return false;
   }
 }
 
@@ -54,7 +117,11 @@ export class ConfigError extends CliError {
   /** Where the problem is, when it is in a file. */
   readonly location: SourceLocation | undefined;
 
-  constructor(message: string, location?: SourceLocation, options?: { cause?: unknown; code?: string }) {
+  constructor(
+    message: string,
+    location?: SourceLocation,
+    options?: { cause?: unknown; code?: 'ERR_CLI_CONFIG' | 'ERR_CLI_MISSING_INPUTS' },
+  ) {
     super(
       options?.code ?? 'ERR_CLI_CONFIG',
       location === undefined ? message : `${formatLocation(location)}: ${message}`,

@@ -15,7 +15,14 @@ export {
   type MergeStrategy,
   type ProjectConfig,
 } from './config-loader.js';
-export { CliError, ConfigError, formatLocation, type SourceLocation, UsageError } from './errors.js';
+export {
+  CliError,
+  type CliErrorCode,
+  ConfigError,
+  formatLocation,
+  type SourceLocation,
+  UsageError,
+} from './errors.js';
 export { type InterpolationScope, resolveInterpolations } from './interpolation.js';
 export { buildProgram, main } from './main.js';
 export { parseLoadVersions, parseParams, splitList } from './option-values.js';

@@ -98,7 +98,7 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       // help and version exit 0; every usage mistake exits 2
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof CliError) {
+    if (CliError.is(error)) {
       fullIO.stderr.write(`weft: error: ${error.message}\n`);
       return error.exitCode;
     }

@@ -160,7 +160,7 @@ export async function loadPipelineRegistry(projectDir: string): Promise<Register
   try {
     result = await register();
   } catch (error) {
-    if (error instanceof CliError) throw error;
+    if (CliError.is(error)) throw error;
     throw new ConfigError(
       `registerPipelines() threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
       { file },

@@ -21,7 +21,20 @@ export type ExecutorErrorCode =
   | 'ERR_TASK_LEFTOVER'
   | 'ERR_THROWN_VALUE_INVALID';
 
-/** Base class of every error thrown by `@weft/executor`. */
+/**
+ * Marks every error of this package (on `ExecutorError.prototype`). A `Symbol.for` key, so that
+ * errors made by another copy of `@weft/executor` in the same process carry the same marker.
+ */
+const MARKER = Symbol.for('weft.executor.error');
+
+/**
+ * Base class of every error thrown by `@weft/executor`: `(code, message, options)`, where `code` is
+ * one of {@link ExecutorErrorCode} and `options.cause` the underlying error. Subclasses fix their
+ * code.
+ *
+ * Check identity with {@link ExecutorError.is} (`CancelledError.is(error)`), not `instanceof`:
+ * `instanceof` fails when two copies of the package are installed.
+ */
 export class ExecutorError extends Error {
   /** Stable, machine-readable reason. */
   readonly code: ExecutorErrorCode;
@@ -30,6 +43,45 @@ export class ExecutorError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * Whether `value` is an error of this class (or one of its subclasses), made by any copy of
+   * `@weft/executor`. Never throws.
+   *
+   * @example
+   * ```ts
+   * if (TimeoutError.is(error)) console.log('still running:', error.message);
+   * if (ExecutorError.is(error)) console.log(error.code);
+   * ```
+   */
+  static is<T extends abstract new (...args: never[]) => ExecutorError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
+    return hasMarker(value, MARKER, this.name);
+  }
+}
+Object.defineProperty(ExecutorError.prototype, MARKER, { value: true });
+
+/**
+ * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
+ * marked base class. Names rather than identities, so that classes of another copy match.
+ */
+function hasMarker(value: unknown, marker: symbol, className: string): boolean {
+  try {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
+      return false;
+    }
+    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
+      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+      if (typeof ctor === 'function' && ctor.name === className) return true;
+      proto = Object.getPrototypeOf(proto);
+    }
+    return false;
+  } catch {
+    return false;
   }
 }
 

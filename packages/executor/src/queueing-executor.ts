@@ -337,7 +337,7 @@ async function* mapResults(
         yield await future.result({ timeoutMs: Math.max(0, deadline - performance.now()) });
       } catch (error) {
         // A TimeoutError from the task itself is just its error; only a late result is the map's.
-        if (error instanceof TimeoutError && !future.done()) {
+        if (TimeoutError.is(error) && !future.done()) {
           future.cancel();
           throw new TimeoutError(
             `map(): result ${index + 1} of ${futures.length} (${future}) was not ready within ${timeoutMs} ms`,

@@ -220,7 +220,7 @@ export function decodeThrown(thrown: ThrownValue, registry?: ErrorClassRegistry)
   try {
     return decode(thrown, registry, 'thrown', 0);
   } catch (error) {
-    if (error instanceof ThrownValueError) throw error;
+    if (ThrownValueError.is(error)) throw error;
     throw new ThrownValueError(`cannot decode a thrown value: ${text((error as Error)?.message ?? error)}`, {
       cause: error,
     });

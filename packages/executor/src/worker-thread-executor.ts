@@ -46,20 +46,16 @@ import { Piscina } from 'piscina';
 import { type ContextPolicy, executorPolicy, submitPolicy } from './context-capture.js';
 import {
   BrokenExecutorError,
-  CancelledError,
-  ExecutorError,
-  ExecutorShutdownError,
   InvalidArgumentError,
-  InvalidStateError,
   TaskArgumentsError,
   TaskContextError,
   TaskLeftoverError,
   TaskReferenceError,
   TaskResultError,
-  TimeoutError,
 } from './errors.js';
 import type { ExecutorOptions, SubmitOptions } from './executor.js';
 import type { Future } from './future.js';
+import { OWN_ERRORS } from './own-errors.js';
 import { type Completion, type Prepared, QueueingExecutor } from './queueing-executor.js';
 import {
   type FailureKind,
@@ -69,7 +65,7 @@ import {
   TRAMPOLINE_LOADED,
 } from './task-protocol.js';
 import { isTaskRef, type TaskArgs, type TaskRef, type TaskResult } from './task-ref.js';
-import { decodeThrown, type ErrorClassRegistry, type ThrownValue } from './thrown-value.js';
+import { decodeThrown, type ThrownValue } from './thrown-value.js';
 import {
   checkTypeScriptLoader,
   runsUnderTsx,
@@ -114,22 +110,6 @@ interface WorkerPayload {
   readonly message: TaskMessage;
   readonly transferList: TransferListItem[] | undefined;
 }
-
-/** Our own error classes, rebuilt as such when a task in a worker throws one. */
-const OWN_ERRORS: ErrorClassRegistry = new Map<string, new (...args: never[]) => Error>([
-  ['ExecutorError', ExecutorError],
-  ['CancelledError', CancelledError],
-  ['TimeoutError', TimeoutError],
-  ['InvalidStateError', InvalidStateError],
-  ['BrokenExecutorError', BrokenExecutorError],
-  ['ExecutorShutdownError', ExecutorShutdownError],
-  ['InvalidArgumentError', InvalidArgumentError],
-  ['TaskReferenceError', TaskReferenceError],
-  ['TaskContextError', TaskContextError],
-  ['TaskArgumentsError', TaskArgumentsError],
-  ['TaskResultError', TaskResultError],
-  ['TaskLeftoverError', TaskLeftoverError],
-]);
 
 /** An own data property of `value` (never inherited, never a getter). */
 function ownValue(value: object, key: string): unknown {

@@ -376,7 +376,7 @@ export class PrefectClient {
     input: { tags?: readonly string[]; labels?: Record<string, unknown> } = {},
     options?: RequestOptions,
   ): Promise<Flow> {
-    if (name === '') throw new PrefectBridgeError('Flow name must not be empty', 'INVALID_ARGUMENT');
+    if (name === '') throw new PrefectBridgeError('INVALID_ARGUMENT', 'Flow name must not be empty');
     return this.request<Flow>('POST', '/flows/', { name, ...pick(input, ['tags', 'labels']) }, options);
   }
 
@@ -390,7 +390,7 @@ export class PrefectClient {
     try {
       return await this.request<Flow>('GET', `/flows/name/${encodeURIComponent(name)}`, undefined, options);
     } catch (error) {
-      if (error instanceof PrefectApiError && error.status === 404) return undefined;
+      if (PrefectApiError.is(error) && error.status === 404) return undefined;
       throw error;
     }
   }
@@ -434,8 +434,8 @@ export class PrefectClient {
     const limit = query.limit ?? MAX_PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new PrefectBridgeError(
-        `readFlowRuns limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`,
         'INVALID_ARGUMENT',
+        `readFlowRuns limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`,
       );
     }
     const body: Record<string, unknown> = {
@@ -526,8 +526,8 @@ export class PrefectClient {
     const limit = query.limit ?? MAX_PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new PrefectBridgeError(
-        `readLogs limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`,
         'INVALID_ARGUMENT',
+        `readLogs limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`,
       );
     }
     return this.request<Log[]>(
@@ -570,8 +570,8 @@ export class PrefectClient {
       const delayMs = Math.max(0, (result.details.delay_seconds ?? 1) * 1000);
       if (Date.now() + delayMs > deadline) {
         throw new PrefectBridgeError(
-          `Prefect kept asking to wait before setting ${kind} ${id} to ${state.type}; gave up after ${options.maxWaitMs ?? 60_000} ms`,
           'ORCHESTRATION_WAIT_TIMEOUT',
+          `Prefect kept asking to wait before setting ${kind} ${id} to ${state.type}; gave up after ${options.maxWaitMs ?? 60_000} ms`,
         );
       }
       await sleep(delayMs, options.signal);

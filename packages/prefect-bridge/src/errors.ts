@@ -1,22 +1,98 @@
 /**
  * Errors raised by @weft/prefect-bridge. Every error extends {@link PrefectBridgeError}, carries a
- * stable string `code`, and keeps the underlying error (if any) as ES2022 `cause`.
+ * stable string `code` ({@link PrefectBridgeErrorCode}), and keeps the underlying error (if any) as
+ * ES2022 `cause`.
+ *
+ * @module
  */
 
-/** Base class of every error thrown by @weft/prefect-bridge. */
+/** Codes carried by errors of this package. */
+export type PrefectBridgeErrorCode =
+  /** {@link MissingContextError}: no flow or task run is active. */
+  | 'MISSING_CONTEXT'
+  /** {@link PrefectConfigError}: an option or environment variable is wrong. */
+  | 'CONFIG'
+  /** A bad argument to a function of the bridge; the message names it. */
+  | 'INVALID_ARGUMENT'
+  /** {@link InvalidRunContextError}: a value received across a thread boundary is malformed. */
+  | 'INVALID_RUN_CONTEXT'
+  /** {@link PrefectApiError}: the API answered with an HTTP error status. */
+  | 'API_STATUS'
+  /** {@link PrefectConnectionError}: the API could not be reached. */
+  | 'API_CONNECTION'
+  /** {@link PrefectUnavailableError}: the request was not sent, the server is known to be down. */
+  | 'API_UNAVAILABLE'
+  /** {@link PrefectAbortError}: the server refused a state transition with `ABORT`. */
+  | 'ORCHESTRATION_ABORT'
+  /** The server kept answering `WAIT` to a state transition for longer than allowed. */
+  | 'ORCHESTRATION_WAIT_TIMEOUT'
+  /** {@link PrefectServerError}: a throwaway Prefect server could not be installed or started. */
+  | 'SERVER_START';
+
+/**
+ * Marks every error of this package (on `PrefectBridgeError.prototype`). A `Symbol.for` key, so that
+ * errors made by another copy of `@weft/prefect-bridge` in the same process carry the same marker.
+ */
+const MARKER = Symbol.for('weft.prefect-bridge.error');
+
+/**
+ * Base class of every error thrown by @weft/prefect-bridge: `(code, message, options)`. Subclasses
+ * fix their code.
+ *
+ * Check identity with {@link PrefectBridgeError.is} (`PrefectApiError.is(error)`), not
+ * `instanceof`: `instanceof` fails when two copies of the package are installed.
+ */
 export class PrefectBridgeError extends Error {
   /** Stable, machine-readable error code. */
-  readonly code: string;
+  readonly code: PrefectBridgeErrorCode;
 
   /**
-   * @param message Human-readable message naming the thing at fault.
    * @param code Stable error code.
+   * @param message Human-readable message naming the thing at fault.
    * @param options Standard `ErrorOptions` (`cause`).
    */
-  constructor(message: string, code = 'PREFECT_BRIDGE_ERROR', options?: ErrorOptions) {
+  constructor(code: PrefectBridgeErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * Whether `value` is an error of this class (or one of its subclasses), made by any copy of
+   * `@weft/prefect-bridge`. Never throws.
+   *
+   * @example
+   * ```ts
+   * if (PrefectApiError.is(error) && error.status === 404) return undefined;
+   * ```
+   */
+  static is<T extends abstract new (...args: never[]) => PrefectBridgeError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
+    return hasMarker(value, MARKER, this.name);
+  }
+}
+Object.defineProperty(PrefectBridgeError.prototype, MARKER, { value: true });
+
+/**
+ * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
+ * marked base class. Names rather than identities, so that classes of another copy match.
+ */
+function hasMarker(value: unknown, marker: symbol, className: string): boolean {
+  try {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
+      return false;
+    }
+    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
+      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+      if (typeof ctor === 'function' && ctor.name === className) return true;
+      proto = Object.getPrototypeOf(proto);
+    }
+    return false;
+  } catch {
+    return false;
   }
 }
 
@@ -27,7 +103,7 @@ export class PrefectBridgeError extends Error {
 export class MissingContextError extends PrefectBridgeError {
   /** @param message Defaults to Prefect's own message. */
   constructor(message = 'There is no active flow or task run context.', options?: ErrorOptions) {
-    super(message, 'MISSING_CONTEXT', options);
+    super('MISSING_CONTEXT', message, options);
   }
 }
 
@@ -35,7 +111,7 @@ export class MissingContextError extends PrefectBridgeError {
 export class PrefectConfigError extends PrefectBridgeError {
   /** @param message Names the option or environment variable at fault. */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, 'CONFIG', options);
+    super('CONFIG', message, options);
   }
 }
 
@@ -43,7 +119,7 @@ export class PrefectConfigError extends PrefectBridgeError {
 export class InvalidRunContextError extends PrefectBridgeError {
   /** @param message Names the variable or field at fault. */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, 'INVALID_RUN_CONTEXT', options);
+    super('INVALID_RUN_CONTEXT', message, options);
   }
 }
 
@@ -65,7 +141,7 @@ export class PrefectApiError extends PrefectBridgeError {
    * @param body Parsed response body.
    */
   constructor(method: string, path: string, status: number, body: unknown) {
-    super(`Prefect API ${method} ${path} failed with HTTP ${status}: ${summarizeBody(body)}`, 'API_STATUS');
+    super('API_STATUS', `Prefect API ${method} ${path} failed with HTTP ${status}: ${summarizeBody(body)}`);
     this.method = method;
     this.path = path;
     this.status = status;
@@ -88,9 +164,11 @@ export class PrefectConnectionError extends PrefectBridgeError {
    */
   constructor(method: string, path: string, url: string, cause: unknown) {
     super(
-      `Could not reach the Prefect API at ${url} (${method} ${path}): ${describeCause(cause)}`,
       'API_CONNECTION',
-      { cause },
+      `Could not reach the Prefect API at ${url} (${method} ${path}): ${describeCause(cause)}`,
+      {
+        cause,
+      },
     );
     this.method = method;
     this.path = path;
@@ -123,8 +201,8 @@ export class PrefectUnavailableError extends PrefectBridgeError {
    */
   constructor(method: string, path: string, apiUrl: string, since: number, reason: string) {
     super(
-      `Prefect API at ${apiUrl} is unavailable since ${new Date(since).toISOString()} (${reason}); ${method} ${path} was not sent`,
       'API_UNAVAILABLE',
+      `Prefect API at ${apiUrl} is unavailable since ${new Date(since).toISOString()} (${reason}); ${method} ${path} was not sent`,
     );
     this.method = method;
     this.path = path;
@@ -153,7 +231,7 @@ export class PrefectAbortError extends PrefectBridgeError {
    * @param reason The reason given by the server.
    */
   constructor(runKind: 'flow run' | 'task run', runId: string, stateType: string, reason: string) {
-    super(`Prefect aborted setting ${runKind} ${runId} to ${stateType}: ${reason}`, 'ORCHESTRATION_ABORT');
+    super('ORCHESTRATION_ABORT', `Prefect aborted setting ${runKind} ${runId} to ${stateType}: ${reason}`);
     this.runKind = runKind;
     this.runId = runId;
     this.reason = reason;
@@ -180,6 +258,6 @@ export function describeCause(cause: unknown): string {
 export class PrefectServerError extends PrefectBridgeError {
   /** @param message Says what is missing or what the server printed. */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, 'SERVER_START', options);
+    super('SERVER_START', message, options);
   }
 }

@@ -66,8 +66,8 @@ function nameOf(fn: (...args: never[]) => unknown, given: string | undefined, wh
   const name = given ?? fn.name;
   if (typeof name !== 'string' || name === '') {
     throw new PrefectBridgeError(
-      `${what} needs a name: pass { name } for an anonymous function`,
       'INVALID_ARGUMENT',
+      `${what} needs a name: pass { name } for an anonymous function`,
     );
   }
   return name;

@@ -43,6 +43,7 @@ export {
   PrefectAbortError,
   PrefectApiError,
   PrefectBridgeError,
+  type PrefectBridgeErrorCode,
   PrefectConfigError,
   PrefectConnectionError,
   PrefectServerError,

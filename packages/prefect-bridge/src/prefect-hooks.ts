@@ -97,8 +97,8 @@ export class PrefectHooks implements Hooks {
       !(options.client instanceof PrefectClient)
     ) {
       throw new PrefectBridgeError(
-        'prefectHooks: client must be a PrefectClient or null',
         'INVALID_ARGUMENT',
+        'prefectHooks: client must be a PrefectClient or null',
       );
     }
     this.#options = options;

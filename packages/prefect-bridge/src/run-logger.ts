@@ -239,7 +239,7 @@ export type FlowRunRef = { readonly id: string; readonly name?: string; readonly
  */
 export function flowRunLogger(flowRun: FlowRunRef, extra?: LogExtra): RunLogger {
   if (typeof flowRun?.id !== 'string' || flowRun.id === '') {
-    throw new PrefectBridgeError('flowRunLogger needs a flow run with a string id', 'INVALID_ARGUMENT');
+    throw new PrefectBridgeError('INVALID_ARGUMENT', 'flowRunLogger needs a flow run with a string id');
   }
   ensureLogReceiver();
   return buildFlowRunLogger(
@@ -263,7 +263,7 @@ export type TaskRunRef = {
  */
 export function taskRunLogger(taskRun: TaskRunRef, flowRun?: FlowRunRef, extra?: LogExtra): RunLogger {
   if (typeof taskRun?.id !== 'string' || taskRun.id === '') {
-    throw new PrefectBridgeError('taskRunLogger needs a task run with a string id', 'INVALID_ARGUMENT');
+    throw new PrefectBridgeError('INVALID_ARGUMENT', 'taskRunLogger needs a task run with a string id');
   }
   ensureLogReceiver();
   return buildTaskRunLogger(

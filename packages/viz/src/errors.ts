@@ -1,32 +1,115 @@
 /**
- * Errors raised by @weft/viz. Every error extends {@link VizError}, carries a stable string `code`,
- * and keeps the underlying error (if any) as ES2022 `cause`.
+ * Errors raised by @weft/viz. Every error extends {@link VizError}, carries a stable string `code`
+ * ({@link VizErrorCode}), and keeps the underlying error (if any) as ES2022 `cause`.
  *
  * @module
  */
 
-/** Base class of every error thrown by @weft/viz. */
+/** Codes of {@link RunHistoryError}. */
+export type RunHistoryErrorCode =
+  /** A `RunHistory` option is invalid. */
+  | 'RUN_HISTORY_CONFIG'
+  /** A run id is not one the history makes. */
+  | 'RUN_HISTORY_ID'
+  /** The run history folder or a run file could not be read. */
+  | 'RUN_HISTORY_READ'
+  /** The run history folder or a run file could not be written. */
+  | 'RUN_HISTORY_WRITE'
+  /** A run file has no start event. */
+  | 'RUN_HISTORY_CORRUPT'
+  /** No run with that id in the history. */
+  | 'RUN_NOT_FOUND';
+
+/** Codes carried by errors of this package. */
+export type VizErrorCode =
+  | RunHistoryErrorCode
+  /** {@link VizConfigError}: an option of the recorder, the report or the viewer is invalid. */
+  | 'VIZ_CONFIG'
+  /** The page assets of the package are missing (a broken install). */
+  | 'VIZ_ASSETS'
+  /** `renderReport` was not given a run record. */
+  | 'VIZ_REPORT'
+  /** The run report could not be written. */
+  | 'VIZ_REPORT_WRITE';
+
+/**
+ * Marks every error of this package (on `VizError.prototype`). A `Symbol.for` key, so that errors
+ * made by another copy of `@weft/viz` in the same process carry the same marker.
+ */
+const MARKER = Symbol.for('weft.viz.error');
+
+/**
+ * Base class of every error thrown by @weft/viz: `(code, message, options)`. Subclasses fix their
+ * code (or the set of codes they may carry).
+ *
+ * Check identity with {@link VizError.is} (`RunHistoryError.is(error)`), not `instanceof`:
+ * `instanceof` fails when two copies of the package are installed.
+ */
 export class VizError extends Error {
   /** Stable, machine-readable error code. */
-  readonly code: string;
+  readonly code: VizErrorCode;
 
   /**
-   * @param message Human-readable message naming the run, file or option at fault.
    * @param code Stable error code.
+   * @param message Human-readable message naming the run, file or option at fault.
    * @param options Standard `ErrorOptions` (`cause`).
    */
-  constructor(message: string, code = 'VIZ_ERROR', options?: ErrorOptions) {
+  constructor(code: VizErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * Whether `value` is an error of this class (or one of its subclasses), made by any copy of
+   * `@weft/viz`. Never throws.
+   *
+   * @example
+   * ```ts
+   * if (RunHistoryError.is(error) && error.code === 'RUN_NOT_FOUND') return notFound();
+   * ```
+   */
+  static is<T extends abstract new (...args: never[]) => VizError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
+    return hasMarker(value, MARKER, this.name);
+  }
+}
+Object.defineProperty(VizError.prototype, MARKER, { value: true });
+
+/**
+ * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
+ * marked base class. Names rather than identities, so that classes of another copy match.
+ */
+function hasMarker(value: unknown, marker: symbol, className: string): boolean {
+  try {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
+      return false;
+    }
+    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
+      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+      if (typeof ctor === 'function' && ctor.name === className) return true;
+      proto = Object.getPrototypeOf(proto);
+    }
+    return false;
+  } catch {
+    return false;
   }
 }
 
 /** A run history (`.weft/runs/`) could not be read or written, or a run in it does not exist. */
 export class RunHistoryError extends VizError {
-  /** @param message Names the file or run at fault. */
-  constructor(message: string, code = 'RUN_HISTORY', options?: ErrorOptions) {
-    super(message, code, options);
+  declare readonly code: RunHistoryErrorCode;
+
+  /**
+   * @param code Which of the history's failures.
+   * @param message Names the file or run at fault.
+   * @param options Standard `ErrorOptions` (`cause`).
+   */
+  constructor(code: RunHistoryErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
   }
 }
 
@@ -34,6 +117,6 @@ export class RunHistoryError extends VizError {
 export class VizConfigError extends VizError {
   /** @param message Names the option at fault. */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, 'VIZ_CONFIG', options);
+    super('VIZ_CONFIG', message, options);
   }
 }

@@ -10,7 +10,13 @@ export {
   describePipeline,
   isParameterDataset,
 } from './describe-pipeline.js';
-export { RunHistoryError, VizConfigError, VizError } from './errors.js';
+export {
+  RunHistoryError,
+  type RunHistoryErrorCode,
+  VizConfigError,
+  VizError,
+  type VizErrorCode,
+} from './errors.js';
 export { type FunctionSource, leadingComment, locateFunctions } from './function-location.js';
 export { escapeHtml, type PageData, renderPage } from './page.js';
 export {

@@ -41,8 +41,8 @@ function loadAssets(): Assets {
     };
   } catch (error) {
     throw new VizError(
-      `The page assets of @weft/viz are missing (${clientDir}): reinstall @weft/viz`,
       'VIZ_ASSETS',
+      `The page assets of @weft/viz are missing (${clientDir}): reinstall @weft/viz`,
       {
         cause: error,
       },

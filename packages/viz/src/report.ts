@@ -21,8 +21,8 @@ import type { RunRecord } from './run-record.js';
 export function renderReport(run: RunRecord): string {
   if (run === null || typeof run !== 'object' || !Array.isArray(run.nodes)) {
     throw new VizError(
-      'renderReport needs a RunRecord (from a RunRecorder or RunHistory.read)',
       'VIZ_REPORT',
+      'renderReport needs a RunRecord (from a RunRecorder or RunHistory.read)',
     );
   }
   return renderPage({ mode: 'report', run }, `${run.pipeline} · ${run.status} · Weft run report`);
@@ -39,7 +39,7 @@ export async function writeReport(run: RunRecord, path: string): Promise<string>
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, html);
   } catch (error) {
-    throw new VizError(`Cannot write the run report to ${path}`, 'VIZ_REPORT_WRITE', { cause: error });
+    throw new VizError('VIZ_REPORT_WRITE', `Cannot write the run report to ${path}`, { cause: error });
   }
   return path;
 }

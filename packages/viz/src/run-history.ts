@@ -121,7 +121,7 @@ export class RunHistory {
   /** @throws {RunHistoryError} for a bad option. */
   constructor(options: RunHistoryOptions) {
     if (typeof options?.dir !== 'string' || options.dir.length === 0) {
-      throw new RunHistoryError("RunHistory needs a 'dir' (the folder of run files)", 'RUN_HISTORY_CONFIG');
+      throw new RunHistoryError('RUN_HISTORY_CONFIG', "RunHistory needs a 'dir' (the folder of run files)");
     }
     this.dir = options.dir;
     this.maxRuns = positive(options.maxRuns, DEFAULT_MAX_RUNS, 'maxRuns');
@@ -136,7 +136,7 @@ export class RunHistory {
   /** Path of a run's file. */
   fileOf(id: string): string {
     if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.')) {
-      throw new RunHistoryError(`Invalid run id '${id}'`, 'RUN_HISTORY_ID');
+      throw new RunHistoryError('RUN_HISTORY_ID', `Invalid run id '${id}'`);
     }
     return join(this.dir, `${id}.jsonl`);
   }
@@ -154,7 +154,7 @@ export class RunHistory {
     try {
       await mkdir(this.dir, { recursive: true });
     } catch (error) {
-      throw new RunHistoryError(`Cannot create the run history folder ${this.dir}`, 'RUN_HISTORY_WRITE', {
+      throw new RunHistoryError('RUN_HISTORY_WRITE', `Cannot create the run history folder ${this.dir}`, {
         cause: error,
       });
     }
@@ -166,7 +166,7 @@ export class RunHistory {
         fd = openSync(this.fileOf(id), 'wx');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 50) {
-          throw new RunHistoryError(`Cannot create the run file ${this.fileOf(id)}`, 'RUN_HISTORY_WRITE', {
+          throw new RunHistoryError('RUN_HISTORY_WRITE', `Cannot create the run file ${this.fileOf(id)}`, {
             cause: error,
           });
         }
@@ -186,7 +186,7 @@ export class RunHistory {
       names = await readdir(this.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new RunHistoryError(`Cannot read the run history folder ${this.dir}`, 'RUN_HISTORY_READ', {
+      throw new RunHistoryError('RUN_HISTORY_READ', `Cannot read the run history folder ${this.dir}`, {
         cause: error,
       });
     }
@@ -237,7 +237,7 @@ export class RunHistory {
       throw notFoundOr(error, id, file);
     });
     if (first === undefined || first.e !== 'run') {
-      throw new RunHistoryError(`Run '${id}' has no start event (${file})`, 'RUN_HISTORY_CORRUPT');
+      throw new RunHistoryError('RUN_HISTORY_CORRUPT', `Run '${id}' has no start event (${file})`);
     }
     const done = last?.e === 'done' ? last : undefined;
     let status: RunStatus = done?.status ?? 'running';
@@ -277,7 +277,7 @@ export class RunHistory {
     const folder = new RunFolder();
     for (const event of parseEventLines(text)) folder.apply(event);
     if (folder.record === undefined) {
-      throw new RunHistoryError(`Run '${id}' has no start event (${file})`, 'RUN_HISTORY_CORRUPT');
+      throw new RunHistoryError('RUN_HISTORY_CORRUPT', `Run '${id}' has no start event (${file})`);
     }
     if (folder.record.status === 'running' && !isWriterAlive(folder.record.pid, folder.record.host)) {
       folder.markInterrupted();
@@ -289,22 +289,22 @@ export class RunHistory {
 function notFoundOr(error: unknown, id: string, file: string): RunHistoryError {
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
     return new RunHistoryError(
-      `No run '${id}' in the run history (${file} does not exist)`,
       'RUN_NOT_FOUND',
+      `No run '${id}' in the run history (${file} does not exist)`,
       {
         cause: error,
       },
     );
   }
-  return new RunHistoryError(`Cannot read run '${id}' (${file})`, 'RUN_HISTORY_READ', { cause: error });
+  return new RunHistoryError('RUN_HISTORY_READ', `Cannot read run '${id}' (${file})`, { cause: error });
 }
 
 function positive(value: number | undefined, fallback: number, name: string, zeroOk = false): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < (zeroOk ? 0 : 1)) {
     throw new RunHistoryError(
-      `RunHistory option '${name}' must be a ${zeroOk ? 'non-negative' : 'positive'} number, got ${String(value)}`,
       'RUN_HISTORY_CONFIG',
+      `RunHistory option '${name}' must be a ${zeroOk ? 'non-negative' : 'positive'} number, got ${String(value)}`,
     );
   }
   return value;
@@ -431,8 +431,8 @@ export class RunWriter {
     }
     this.#onError?.(
       new RunHistoryError(
-        `Cannot write the run file ${this.file}; the run goes on unrecorded`,
         'RUN_HISTORY_WRITE',
+        `Cannot write the run file ${this.file}; the run goes on unrecorded`,
         {
           cause: error,
         },

@@ -284,7 +284,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
         try {
           return json(res, 200, await history.read(id));
         } catch (error) {
-          const notFound = error instanceof RunHistoryError && error.code === 'RUN_NOT_FOUND';
+          const notFound = RunHistoryError.is(error) && error.code === 'RUN_NOT_FOUND';
           return json(res, notFound ? 404 : 500, { error: (error as Error).message });
         }
       }
