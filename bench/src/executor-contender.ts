@@ -1,11 +1,14 @@
 /**
  * Child process of `bench:executor`'s head-to-head throughput measurement: one contender (our
- * WorkerThreadExecutor with 5 propagated variables, the same without propagation, or raw
- * piscina), the same payload and thread count. It warms up, says `ready`, and on `go` keeps
+ * WorkerThreadExecutor with 5 propagated variables, the same without propagation, raw piscina, or
+ * raw piscina running our worker trampoline with the messages WorkerThreadExecutor would send,
+ * which splits our cost between the worker side and the main thread), the same payload and
+ * thread count. It warms up, says `ready`, and on `go` keeps
  * `inFlight` tasks running for `durationMs`, then reports how many finished and the CPU time of
  * its threads. Two contenders run at once, so whatever else loads the machine loads both alike.
  */
 import { availableParallelism } from 'node:os';
+import { injectContext } from '@weft/contextvars';
 import { WorkerThreadExecutor } from '@weft/executor';
 import { Piscina } from 'piscina';
 import { tasks } from './executor-tasks.js';
@@ -13,7 +16,7 @@ import { inFiveVars } from './executor-vars.js';
 import { threadCpu } from './harness.js';
 
 /** Who runs the tasks. */
-export type Contender = 'weft' | 'weft-no-context' | 'piscina';
+export type Contender = 'weft' | 'weft-no-context' | 'piscina' | 'piscina-trampoline';
 /** One context for all submits, or the five variables bound afresh for each. */
 export type Family = 'shared' | 'fresh';
 
@@ -36,22 +39,32 @@ const inFlight = Number(inFlightArg) || 256;
 /** ~1 KB of JSON made of small objects, like a row batch (as in the other worker cases). */
 const payload = Array.from({ length: 28 }, (_, i) => ({ id: i, name: `row-${i}`, ok: i % 2 === 0 }));
 
-const executor =
-  contender === 'piscina'
-    ? undefined
-    : new WorkerThreadExecutor({ maxWorkers: threads, propagateContext: contender === 'weft' });
-const pool =
-  contender === 'piscina'
-    ? new Piscina({
-        filename: new URL('./executor-tasks.js', import.meta.url).href,
-        minThreads: threads,
-        maxThreads: threads,
-        idleTimeout: 60_000,
-      })
-    : undefined;
+const raw = contender === 'piscina' || contender === 'piscina-trampoline';
+const executor = raw
+  ? undefined
+  : new WorkerThreadExecutor({ maxWorkers: threads, propagateContext: contender === 'weft' });
+/** WorkerThreadExecutor's worker module (internal: the bench only borrows it). */
+const trampoline = new URL('./worker-trampoline.js', import.meta.resolve('@weft/executor')).href;
+const pool = raw
+  ? new Piscina({
+      filename: contender === 'piscina' ? new URL('./executor-tasks.js', import.meta.url).href : trampoline,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+    })
+  : undefined;
 
+// The trampoline's message for tasks.echo, with the context text WorkerThreadExecutor sends
+// for the five variables (it sends the same cached text while the fields stay the same).
+const ctx = inFiveVars(() => JSON.stringify(injectContext()));
+const target = { moduleUrl: tasks.echo.moduleUrl, exportName: tasks.echo.exportName };
+let nextId = 0;
 const submit = (): PromiseLike<unknown> =>
-  pool !== undefined ? pool.run(payload) : (executor as WorkerThreadExecutor).submit(tasks.echo, payload);
+  contender === 'piscina-trampoline'
+    ? (pool as Piscina).run({ id: nextId++, target, ctx, args: [payload] })
+    : pool !== undefined
+      ? pool.run(payload)
+      : (executor as WorkerThreadExecutor).submit(tasks.echo, payload);
 const once: () => PromiseLike<unknown> = family === 'fresh' ? () => inFiveVars(submit) : submit;
 
 /** Keeps `inFlight` tasks running until `deadline` (ms, performance.now()); counts those done by then. */
@@ -90,6 +103,17 @@ async function round(durationMs: number): Promise<ContenderResult> {
 }
 
 const run = (fn: () => Promise<ContenderResult>) => (family === 'shared' ? inFiveVars(fn) : fn());
+
+if (contender === 'piscina-trampoline') {
+  // Sanity: the trampoline answers a success envelope, and the task sees the five variables.
+  const target = { moduleUrl: tasks.contextSize.moduleUrl, exportName: tasks.contextSize.exportName };
+  const seen = (await (pool as Piscina).run({ id: nextId++, target, ctx, args: [] })) as {
+    ok?: boolean;
+    value?: unknown;
+  };
+  if (seen.ok !== true || seen.value !== 5)
+    throw new Error(`the trampoline answered ${JSON.stringify(seen)}, not 5 variables`);
+}
 
 // Warm up: workers started, code optimised, then wait for the parent.
 await run(() => round(1500));

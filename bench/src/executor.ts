@@ -246,6 +246,9 @@ async function headToHeadBenchmarks(): Promise<Map<string, HeadToHead>> {
     ['5 vars propagated, one context for all submits', 'weft', 'shared'],
     ['5 vars propagated, a fresh context per submit', 'weft', 'fresh'],
     ['propagateContext: false', 'weft-no-context', 'shared'],
+    // Our worker trampoline under raw piscina, fed the messages the executor sends (5 vars):
+    // what the worker side costs; the rest of the gap is the executor's main-thread side.
+    ['(raw piscina running our worker trampoline, 5 vars)', 'piscina-trampoline', 'shared'],
     // A/A: raw piscina against itself, so the spread that load alone causes is on the table.
     ['(raw piscina against itself)', 'piscina', 'shared'],
   ];
