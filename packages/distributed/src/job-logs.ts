@@ -6,8 +6,9 @@
  * (its node returned or threw; it carries an end entry) is delivered: the records of a try that
  * threw and was retried explain that failure, as in Prefect's own task retries. An attempt that did
  * not end (its worker died or lost the job's lock mid-node, or handed the job back when it was
- * stopped) ran the same work again later: its records are dropped, so the sinks (the Prefect API)
- * receive each record of the work once. When no attempt ended (the job failed after its worker
+ * stopped), or that completed after losing the job's lock to another attempt, ran the same work
+ * again: its records are dropped, so the sinks (the Prefect API) receive each record of the work
+ * once. When no attempt ended (the job failed after its worker
  * died too often), the records the last attempt had flushed are delivered. Either way what was
  * dropped or lost is reported.
  *
@@ -40,8 +41,14 @@ export interface JobLogs {
   readonly unreadable: number;
 }
 
-/** Sorts a job's log entries into attempts and picks what to deliver. */
-export function sortJobLogs(entries: readonly string[], members: number): JobLogs {
+/**
+ * Sorts a job's log entries into attempts and picks what to deliver.
+ *
+ * `finishedBy` (`<worker>#<attempt>#`, from the completed job's summary) names the attempt BullMQ
+ * completed: another attempt that also says it completed had lost the job's lock (its worker was
+ * stalled, the job ran again elsewhere) and counts as lost, so its records are not delivered twice.
+ */
+export function sortJobLogs(entries: readonly string[], members: number, finishedBy?: string): JobLogs {
   const attempts = new Map<string, Attempt>();
   let unreadable = 0;
   for (const text of entries) {
@@ -90,8 +97,10 @@ export function sortJobLogs(entries: readonly string[], members: number): JobLog
   }
   const all = [...attempts.values()];
   // A handed-back attempt was given back unfinished: it counts as lost.
-  const ended = all.filter((x) => x.end === 'completed' || x.end === 'failed');
-  const lost = all.filter((x) => x.end === undefined || x.end === 'handed-back');
+  const superseded = (x: Attempt) =>
+    x.end === 'completed' && finishedBy !== undefined && !x.id.startsWith(finishedBy);
+  const ended = all.filter((x) => (x.end === 'completed' || x.end === 'failed') && !superseded(x));
+  const lost = all.filter((x) => x.end === undefined || x.end === 'handed-back' || superseded(x));
   let deliver: Attempt[] = ended;
   let partial = false;
   if (ended.length === 0 && lost.length > 0) {

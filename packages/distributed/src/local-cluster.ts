@@ -36,10 +36,12 @@ export interface LocalClusterOptions {
     | 'shutdownGraceMs'
     | 'codeVersion'
     | 'localLogs'
+    | 'logFlushMs'
     | 'imports'
     | 'env'
     | 'stdio'
     | 'typescript'
+    | 'readyTimeoutMs'
   >;
 }
 

@@ -555,7 +555,11 @@ export class RunSession {
         ((summary.logRecords ?? 0) > 0 ||
           (summary.attempt ?? 1) > 1 ||
           typeof summary.logRecords !== 'number');
-      const logs = needLogs ? await this.#readLogs(jobId, members) : undefined;
+      const finishedBy =
+        typeof summary.worker === 'string' && typeof summary.attempt === 'number'
+          ? `${summary.worker}#${summary.attempt}#`
+          : undefined;
+      const logs = needLogs ? await this.#readLogs(jobId, members, finishedBy) : undefined;
       return { results: results.r, logs };
     }
     // Failed: the node's error, and the results of the nodes before it.
@@ -601,7 +605,11 @@ export class RunSession {
     }
   }
 
-  async #readLogs(jobId: string, members: readonly Node[]): Promise<JobLogs | undefined> {
+  async #readLogs(
+    jobId: string,
+    members: readonly Node[],
+    finishedBy?: string,
+  ): Promise<JobLogs | undefined> {
     const s = this.#s;
     let entries: string[];
     try {
@@ -613,7 +621,7 @@ export class RunSession {
       return undefined;
     }
     if (entries.length === 0) return undefined;
-    const logs = sortJobLogs(entries, members.length);
+    const logs = sortJobLogs(entries, members.length, finishedBy);
     const who =
       members.length === 1
         ? `node '${members[0]?.name}'`
@@ -622,7 +630,7 @@ export class RunSession {
       const workers = [...new Set(logs.lostAttempts.map(workerOfAttempt))].join(', ');
       s.report(
         logs.partial
-          ? `DistributedRunner: ${who} (job ${jobId}): no attempt finished (worker ${workers} stopped mid-node); the log records it had sent are delivered, those logged after its last flush are lost.`
+          ? `DistributedRunner: ${who} (job ${jobId}): no attempt finished (worker ${workers} stopped mid-node); the ${logs.byMember.reduce((n, r) => n + r.length, 0)} log record(s) its last attempt had sent are delivered, any it logged after its last flush are lost${logs.dropped > 0 ? `; ${logs.dropped} record(s) of earlier attempts are dropped` : ''}.`
           : `DistributedRunner: ${who} (job ${jobId}): ${logs.lostAttempts.length} attempt(s) stopped mid-node (worker ${workers}) and ran again; their ${logs.dropped} log record(s) are dropped, the records of the attempt that finished are delivered.`,
       );
     }

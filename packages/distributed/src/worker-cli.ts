@@ -39,6 +39,7 @@ Runs the node jobs of a Weft DistributedRunner.
   --shutdown-grace <ms>      on SIGTERM, wait this long for running jobs, then hand them back (default 25000)
   --code-version <id>        release or commit id, must equal the runner's codeVersion
   --local-logs               keep node log records in this process (default: sent to the coordinator)
+  --log-flush <ms>           most time between a node's log record and its append to Redis (default 200)
   --import <file|pkg>        module to import first, e.g. OpenTelemetry set-up (repeatable)
   --name <name>              worker name (default host:pid)
   -h, --help                 show this help
@@ -78,6 +79,7 @@ async function main(argv: readonly string[]): Promise<number> {
         'shutdown-grace': { type: 'string' },
         'code-version': { type: 'string' },
         'local-logs': { type: 'boolean' },
+        'log-flush': { type: 'string' },
         import: { type: 'string', multiple: true },
         name: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -108,6 +110,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const stalledIntervalMs = int(values['stalled-interval'] as string | undefined, '--stalled-interval');
     const maxStalledCount = int(values['max-stalled-count'] as string | undefined, '--max-stalled-count');
     const maxEnvelopeBytes = int(values['max-envelope-bytes'] as string | undefined, '--max-envelope-bytes');
+    const logFlushMs = int(values['log-flush'] as string | undefined, '--log-flush');
     const grace = values['shutdown-grace'] as string | undefined;
     if (grace !== undefined && !/^\d+$/.test(grace))
       throw new UsageError(`--shutdown-grace must be a number of milliseconds, got '${grace}'`);
@@ -124,6 +127,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
       ...(maxStalledCount === undefined ? {} : { maxStalledCount }),
       ...(maxEnvelopeBytes === undefined ? {} : { maxEnvelopeBytes }),
+      ...(logFlushMs === undefined ? {} : { logFlushMs }),
       ...(values['code-version'] === undefined ? {} : { codeVersion: values['code-version'] as string }),
       ...(values['local-logs'] === true ? { logs: false as const } : {}),
     };

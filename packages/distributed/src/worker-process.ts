@@ -31,6 +31,8 @@ export interface SpawnWorkerOptions {
   codeVersion?: string;
   /** Keep node log records in the worker process instead of sending them to the coordinator (`--local-logs`). */
   localLogs?: boolean;
+  /** Most time (ms) between a node's log record and its append to Redis (`--log-flush`). */
+  logFlushMs?: number;
   /**
    * Modules the worker imports first (`--import`), e.g. OpenTelemetry set-up. The set-up module of
    * this process's propagator (`setGlobalPropagator(p, { setupModule })` of `@weft/contextvars`)
@@ -113,6 +115,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<WorkerPr
     ['--max-stalled-count', options.maxStalledCount],
     ['--max-envelope-bytes', options.maxEnvelopeBytes],
     ['--shutdown-grace', options.shutdownGraceMs],
+    ['--log-flush', options.logFlushMs],
     ['--code-version', options.codeVersion],
     ['--name', options.name],
   ];

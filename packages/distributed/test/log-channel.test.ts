@@ -1,9 +1,10 @@
 /**
  * The log channel: what nodes log with `getRunLogger()` on a `weft-worker` reaches the
  * coordinator's sinks, with the flow-run and task-run ids it was logged with, in order, before the
- * node's closing line; records of a worker thread the node starts come along; records of an attempt
- * lost with its worker are dropped (the finished attempt's are delivered) and reported; an attempt
- * that threw and was retried keeps its records. Nobody writes any transport code.
+ * node's closing line, appended to Redis before the job is acknowledged; records of a worker thread
+ * the node starts come along; records of an attempt lost with its worker are dropped (the finished
+ * attempt's are delivered) and reported; an attempt that threw and was retried keeps its records.
+ * Nobody writes any transport code.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -11,9 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemorySink, prefectHooks } from '@weft/prefect-bridge';
 import { DataCatalog, node, pipeline } from '@weft/runner';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnWorker } from '../src/index.js';
 import { logLines, logThenBlockFirstTime, logThenFailOnce, logViaThread } from './fixtures/nodes.js';
-import { SLOW, skipWithoutRedis, startTestCluster, type TestCluster } from './support/cluster.js';
+import {
+  NODES_MODULE,
+  SLOW,
+  skipWithoutRedis,
+  startTestCluster,
+  type TestCluster,
+} from './support/cluster.js';
 
 describe.skipIf(skipWithoutRedis)('the log channel', { timeout: SLOW }, () => {
   let cluster: TestCluster;
@@ -72,6 +81,44 @@ describe.skipIf(skipWithoutRedis)('the log channel', { timeout: SLOW }, () => {
     );
     expect(closing?.taskRunId).toBe(mine[0]?.taskRunId);
     expect(sink.records.indexOf(closing as never)).toBeGreaterThan(sink.records.indexOf(mine[1] as never));
+  });
+
+  it("flushes a node's records before its job is acknowledged: a worker killed right after the node loses none", async () => {
+    // A worker that would wait ten minutes before appending a record on its own: only the append
+    // at the end of the attempt (awaited before BullMQ completes the job) can bring them.
+    const prefix = `${cluster.prefix}-ack`;
+    const worker = await spawnWorker({
+      redis: cluster.redis.socket,
+      storage: cluster.storage,
+      modules: [NODES_MODULE],
+      prefix,
+      stdio: 'pipe',
+      logFlushMs: 600_000,
+    });
+    const runner = cluster.makeRunner({ prefix });
+    try {
+      const sink = new MemorySink();
+      const p = pipeline([node(logLines, ['params:s', 'params:n', 'x'], 'y', { name: 'flushed' })]);
+      const run = runner.run(p, new DataCatalog({ 'params:s': 1, 'params:n': 5, x: 1 }), {
+        hooks: [prefectHooks({ client: null, sinks: [sink] })],
+      });
+      // Killed as soon as the job is completed, before the coordinator even reads the records.
+      const queue = new Queue('weft-nodes', { connection: { path: cluster.redis.socket }, prefix });
+      try {
+        while ((await queue.getJobCounts('completed')).completed === 0) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      } finally {
+        await queue.close();
+      }
+      process.kill(worker.pid, 'SIGKILL');
+      await run;
+      expect(sink.records.filter((r) => r.extra.probe === true).map((r) => r.message)).toEqual(
+        Array.from({ length: 5 }, (_, i) => `flushed line ${i + 1} of 5`),
+      );
+    } finally {
+      await worker.stop();
+    }
   });
 
   it("drops the records of an attempt lost with its worker and delivers the finished attempt's, saying so", async () => {

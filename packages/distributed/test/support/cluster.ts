@@ -52,7 +52,8 @@ export async function startTestCluster(options: Partial<LocalClusterOptions> = {
     workers: 2,
     ...options,
     runner: { prefix, ...options.runner },
-    worker: { stdio: 'pipe', ...options.worker },
+    // A loaded machine (2 cores, a Prefect server, other suites) may take long to start a worker.
+    worker: { stdio: 'pipe', readyTimeoutMs: 180_000, ...options.worker },
   });
   const client = new Redis({ path: cluster.redis.socket, lazyConnect: true });
   await client.connect();
@@ -89,6 +90,7 @@ export async function startTestCluster(options: Partial<LocalClusterOptions> = {
         prefix,
         ...(options.runner?.queue === undefined ? {} : { queue: options.runner.queue }),
         stdio: 'pipe',
+        readyTimeoutMs: 180_000,
         ...options.worker,
       });
       workers[at] = worker;
