@@ -10,6 +10,7 @@ const packages = [
   'runner',
   'prefect-bridge',
   'distributed',
+  'opentelemetry',
   'viz',
   'cli',
   'create',
@@ -69,11 +70,13 @@ export default defineConfig({
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
           // prefect-bridge: starts one real Prefect server (pip-installed into .cache/) for its tests;
-          // cli: builds the weft bin its end-to-end tests run (tsc -b, a no-op when up to date)
-          ...(name === 'prefect-bridge' || name === 'cli' || name === 'create'
+          // cli: builds the weft bin its end-to-end tests run (tsc -b, a no-op when up to date);
+          // opentelemetry: starts one real Jaeger (built with Go into .cache/, scripts/jaeger.mjs)
+          ...(name === 'prefect-bridge' || name === 'cli' || name === 'create' || name === 'opentelemetry'
             ? { globalSetup: ['test/support/global-setup.ts'] }
             : {}),
           ...(name === 'cli' ? { testTimeout: 120_000, hookTimeout: 120_000 } : {}),
+          ...(name === 'opentelemetry' ? { testTimeout: 90_000, hookTimeout: 120_000 } : {}),
           // create: generated projects run by the real weft (all runners), and the release from a
           // registry (pack, publish, npm create, npm install) with the viewer in Chromium
           ...(name === 'create' ? { testTimeout: 180_000, hookTimeout: 900_000 } : {}),

@@ -1,0 +1,138 @@
+/**
+ * OpenTelemetry's trace context and baggage through Weft's propagator seam: the W3C
+ * `traceparent`, `tracestate` and `baggage` headers (or whatever OpenTelemetry propagator is
+ * registered) become fields of the carrier that crosses into worker threads, `ParallelRunner`
+ * workers and `weft-worker` processes.
+ *
+ * @module
+ */
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  type Context as OtelContext,
+  context as otelApiContext,
+  propagation,
+  ROOT_CONTEXT,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
+import {
+  type Carrier,
+  type Context,
+  ContextPropagationError,
+  type ContextPropagator,
+} from '@weft/contextvars';
+import { isWeftContextActive } from './context-manager.js';
+import { otelContextVar } from './otel-context-var.js';
+
+/** Options of {@link openTelemetryPropagator}. */
+export interface OpenTelemetryPropagatorOptions {
+  /**
+   * The OpenTelemetry propagator that writes and reads the headers. Default: the global one
+   * (`propagation`, as `provider.register()` or the NodeSDK set it: W3C trace context and baggage).
+   */
+  textMap?: TextMapPropagator;
+}
+
+/** The headers of W3C trace context and baggage, always claimed (whatever is registered yet). */
+const W3C_FIELDS = ['traceparent', 'tracestate', 'baggage'] as const;
+
+let warnedNoPropagator = false;
+
+function warnNoPropagator(): void {
+  if (warnedNoPropagator) return;
+  warnedNoPropagator = true;
+  process.emitWarning(
+    'No OpenTelemetry propagator is registered here, so no trace context crosses this boundary: ' +
+      'register one (provider.register() or the NodeSDK do: W3C trace context and baggage).',
+    { code: 'WEFT_OTEL_NO_PROPAGATOR' },
+  );
+}
+
+let warnedForeignManager = false;
+
+function warnForeignManager(): void {
+  if (warnedForeignManager) return;
+  warnedForeignManager = true;
+  process.emitWarning(
+    "The registered OpenTelemetry context manager is not Weft's, so the trace context received here does not " +
+      'reach spans started in this thread: register WeftContextManager (registerContextManager(), or ' +
+      'provider.register({ contextManager: new WeftContextManager() })) in the set-up of workers.',
+    { code: 'WEFT_OTEL_FOREIGN_CONTEXT_MANAGER' },
+  );
+}
+
+/**
+ * A Weft propagator (`@weft/contextvars`' `ContextPropagator`) for OpenTelemetry: on the sending
+ * side it injects the OpenTelemetry context held in the Weft context (the node's span and its
+ * baggage) as string fields `traceparent`, `tracestate`, `baggage` (and whatever else the
+ * OpenTelemetry propagator writes); on the receiving side it extracts them into the new Weft
+ * context, where {@link WeftContextManager} makes them active, so spans started there are
+ * children of the sender's span, in the same trace.
+ *
+ * Compose it with the default and set it once, with a set-up module so the workers Weft starts
+ * set it up too:
+ *
+ * @example
+ * ```ts
+ * // telemetry.ts: imported by the main program, worker threads and weft-worker processes
+ * setGlobalPropagator(compositePropagator(declaredVariablesPropagator, openTelemetryPropagator()), {
+ *   setupModule: import.meta.url,
+ * });
+ * ```
+ * @throws (from `extract`) `ContextPropagationError` `ERR_CARRIER_INVALID` naming the field when
+ * one of its fields is not a string.
+ */
+export function openTelemetryPropagator(options: OpenTelemetryPropagatorOptions = {}): ContextPropagator {
+  const textMap = (): TextMapPropagator => options.textMap ?? propagation;
+  return {
+    fields() {
+      const registered = textMap().fields();
+      return registered.length === 0 ? W3C_FIELDS : [...new Set([...W3C_FIELDS, ...registered])];
+    },
+    inject(weftContext: Context, carrier: Carrier): void {
+      // The node's span is in the Weft context being sent; with another context manager, only
+      // the active OpenTelemetry context (that of the caller) can be read.
+      const otel = isWeftContextActive()
+        ? (weftContext.get(otelContextVar) ?? ROOT_CONTEXT)
+        : otelApiContext.active();
+      if (otel === ROOT_CONTEXT) return;
+      const map = textMap();
+      if (options.textMap === undefined && map.fields().length === 0) {
+        warnNoPropagator();
+        return;
+      }
+      const headers: Record<string, string> = {};
+      map.inject(otel, headers, defaultTextMapSetter);
+      for (const name of Object.keys(headers)) {
+        const value = headers[name];
+        if (typeof value === 'string' && value !== '') carrier[name] = value;
+      }
+    },
+    extract(weftContext: Context, carrier: Readonly<Carrier>): Context {
+      const headers: Record<string, string> = {};
+      let any = false;
+      for (const name of this.fields()) {
+        const value = Object.getOwnPropertyDescriptor(carrier, name)?.value;
+        if (value === undefined) continue;
+        if (typeof value !== 'string') {
+          throw new ContextPropagationError(
+            'ERR_CARRIER_INVALID',
+            `carrier field '${name}' (OpenTelemetry) is ${JSON.stringify(value) ?? typeof value}, not a string`,
+            name,
+          );
+        }
+        headers[name] = value;
+        any = true;
+      }
+      if (!any) return weftContext;
+      const map = textMap();
+      if (options.textMap === undefined && map.fields().length === 0) warnNoPropagator();
+      if (!isWeftContextActive()) warnForeignManager();
+      const base: OtelContext = weftContext.get(otelContextVar) ?? ROOT_CONTEXT;
+      const extracted = map.extract(base, headers, defaultTextMapGetter);
+      const result = weftContext.copy();
+      result.run(() => otelContextVar.set(extracted));
+      return result;
+    },
+  };
+}
