@@ -15,6 +15,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { explainContextFailure, NO_CONTEXT_NOTE } from './context-explanation.js';
 import { UsageError } from './errors.js';
 import { parseLoadVersions, parseParams, splitList } from './option-values.js';
+import { DEFAULT_OTLP_ENDPOINT, otlpTracesUrl } from './otel-endpoint.js';
 import { createProgressDisplay } from './progress-display.js';
 import type { RunEvent, RunRecord } from './run-events.js';
 import { type RunProjectOptions, runProject } from './run-project.js';
@@ -55,6 +56,7 @@ interface RunFlags {
   context: boolean;
   history: boolean;
   report?: string;
+  otel?: string | boolean;
   redisUrl?: string;
   storage?: string;
 }
@@ -162,6 +164,10 @@ export function defineRunCommand(
       'with --prefect: do not run when the server cannot be reached; fail when the run was not reported',
     )
     .option(
+      '--otel [endpoint]',
+      `export the run's OpenTelemetry trace over OTLP/HTTP (default $OTEL_EXPORTER_OTLP_ENDPOINT, else ${DEFAULT_OTLP_ENDPOINT})`,
+    )
+    .option(
       '--report <path>',
       'write the run: <path>.html a self-contained report (graph, statuses, each node’s logs), <path>.json the run record (nodes, statuses, durations, versions, Prefect links)',
     )
@@ -179,7 +185,8 @@ export function defineRunCommand(
         '  weft run --env prod --load-versions companies:2026-12-01T09.00.00.000Z\n' +
         '  weft run --from-nodes split_data --only-missing-outputs\n' +
         '  weft run --prefect http://127.0.0.1:4200/api\n' +
-        '  weft run --report data/08_reporting/run-report.html\n',
+        '  weft run --report data/08_reporting/run-report.html\n' +
+        '  weft run --runner parallel --otel http://127.0.0.1:4318\n',
     )
     .allowExcessArguments(false)
     .action(async (flags: RunFlags, cmd: Command) => {
@@ -243,6 +250,9 @@ export function toRunOptions(flags: RunFlags, io: CliIO): RunProjectOptions & { 
     ...opt('redisUrl', flags.redisUrl),
     ...opt('storage', flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage)),
     ...(flags.report === undefined ? {} : { reportPath: resolve(io.cwd, flags.report) }),
+    ...(flags.otel === undefined || flags.otel === false
+      ? {}
+      : { otel: { tracesUrl: otlpTracesUrl(flags.otel === true ? undefined : flags.otel, io.env) } }),
   };
 }
 

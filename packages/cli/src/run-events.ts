@@ -77,6 +77,8 @@ export interface RunRecord {
   /** Where to resume after a failure (`--from-nodes`). */
   resume?: { readonly fromNodes: readonly string[]; readonly remaining: number };
   prefect?: PrefectSummary;
+  /** The run's OpenTelemetry trace (`--otel`): its id and where its spans were exported. */
+  trace?: { readonly traceId: string | undefined; readonly exportedTo: string; problem?: string };
 }
 
 /** Events of a run, in order: `run-start`, node and dataset events, `log` lines, `run-end`. */

@@ -72,6 +72,13 @@ export interface RunProjectOptions {
   readonly prefect?: PrefectRequest;
   /** `false` runs nodes without the caller's context (`--no-context`). */
   readonly propagateContext?: boolean;
+  /**
+   * Trace the run with OpenTelemetry (`--otel [endpoint]`): a span for the run and one per node
+   * (in worker threads and processes too, in one trace), exported over OTLP/HTTP to `tracesUrl`
+   * (e.g. `http://127.0.0.1:4318/v1/traces`). The first traced run of a process sets the
+   * exporter up; later runs of the process must use the same URL.
+   */
+  readonly otel?: { readonly tracesUrl: string; readonly serviceName?: string };
   /** Distributed runner: an existing cluster's Redis and shared storage. */
   readonly redisUrl?: string;
   readonly storage?: string;
@@ -483,6 +490,14 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     runnerKind === 'parallel' || runnerKind === 'distributed'
       ? await listNodeModules(project.dir, project.settings)
       : [];
+  // Before the runner: its worker threads and processes set tracing up from the environment.
+  const otel =
+    options.otel === undefined
+      ? undefined
+      : await (await import('./otel-tracing.js')).startOtelTracing({
+          tracesUrl: options.otel.tracesUrl,
+          serviceName: options.otel.serviceName ?? project.name,
+        });
   let runner: Awaited<ReturnType<typeof createProjectRunner>>;
   try {
     runner = await createProjectRunner({
@@ -562,6 +577,8 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     emit({ type: 'run-start', record, pipeline });
     const hooks: Hooks[] = [
       ...(prefect === undefined ? [] : [prefect.hooks]),
+      // after the Prefect hooks: the spans carry the flow run and task run ids
+      ...(otel?.hooks ?? []),
       tracker,
       recorder,
       ...(project.settings.hooks ?? []),
@@ -632,6 +649,11 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     }
     const historyId = recorder.historyId(runId);
     if (prefect !== undefined) record.prefect = await prefect.finish(runId, error === undefined);
+    if (otel !== undefined) {
+      record.trace = { traceId: otel.traceId(), exportedTo: otel.tracesUrl };
+      const problem = await otel.flush();
+      if (problem !== undefined) record.trace.problem = problem;
+    }
     const notReported =
       options.prefect?.required === true && record.prefect !== undefined && !record.prefect.reported;
     emit({ type: 'run-end', record, report, outputs, ...(error === undefined ? {} : { error }) });

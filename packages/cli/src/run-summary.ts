@@ -104,6 +104,17 @@ export function renderSummary(record: RunRecord, options: SummaryOptions): strin
   } else if (p?.flowRunName !== undefined) {
     lines.push(`Flow run '${p.flowRunName}' (local run context; --prefect reports it to a server)`);
   }
+  const t = record.trace;
+  if (t !== undefined) {
+    lines.push(
+      t.problem === undefined
+        ? `Trace: ${t.traceId ?? '(no run span)'} exported to ${t.exportedTo}`
+        : paint(
+            'yellow',
+            `Trace: ${t.traceId ?? '(no run span)'}: exporting to ${t.exportedTo} failed (${t.problem}).`,
+          ),
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
