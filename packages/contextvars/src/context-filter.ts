@@ -92,6 +92,8 @@ export function compileContextFilter(filter: ContextFilter | undefined): Compile
   if (filter === null || typeof filter !== 'object') {
     throw invalid(`contextFilter must be an object { allow?, deny? }, got ${show(filter)}`);
   }
+  // Options objects that carry other settings (maxBytes, a propagator) but no filter: nothing to compile.
+  if (filter.allow === undefined && filter.deny === undefined) return PASS_ALL;
   let result = compiled.get(filter);
   if (result !== undefined) return result;
   const allow = filter.allow === undefined ? undefined : lists(filter.allow, 'allow');

@@ -124,6 +124,9 @@ function field(carrier: Readonly<Carrier>, name: string): unknown {
 /** A propagator made of others: each injects its fields in turn; extraction applies them in turn. */
 class CompositePropagator implements ContextPropagator {
   readonly #parts: readonly ContextPropagator[];
+  /** What each part's fields() returned last time, and the flat list made of them. */
+  #lastParts: (readonly string[])[] = [];
+  #lastFields: readonly string[] = [];
 
   constructor(parts: readonly ContextPropagator[]) {
     this.#parts = parts;
@@ -134,11 +137,27 @@ class CompositePropagator implements ContextPropagator {
     return this.#parts;
   }
 
-  /** The fields of every part, asked each time (a part's fields may depend on what is registered). */
+  /**
+   * The fields of every part, asked each time (a part's fields may depend on what is registered);
+   * the flat list is made again only when some part returns another array than last time.
+   */
   fields(): readonly string[] {
     const parts = this.#parts;
     if (parts.length === 1) return (parts[0] as ContextPropagator).fields();
-    return parts.flatMap((p) => p.fields());
+    const last = this.#lastParts;
+    let same = last.length === parts.length;
+    for (let i = 0; i < parts.length; i++) {
+      const f = (parts[i] as ContextPropagator).fields();
+      if (last[i] !== f) {
+        last[i] = f;
+        same = false;
+      }
+    }
+    if (!same) {
+      last.length = parts.length;
+      this.#lastFields = Object.freeze(last.flat());
+    }
+    return this.#lastFields;
   }
 
   inject(context: Context, carrier: Carrier, options?: InjectOptions): void {
@@ -184,6 +203,7 @@ export function compositePropagator(...propagators: ContextPropagator[]): Contex
 const CONTEXT_FIELD = 'context';
 /** The carrier field listing variables the sender had bound that did not travel. */
 const UNPROPAGATED_FIELD = 'unpropagated';
+const DECLARED_FIELDS: readonly string[] = Object.freeze([CONTEXT_FIELD, UNPROPAGATED_FIELD]);
 
 function carrierError(name: string, what: string, cause?: unknown): ContextPropagationError {
   return new ContextPropagationError(
@@ -243,7 +263,7 @@ function bound<T>(context: Context, variable: ContextVar<T>, value: T): Context 
  * variables are never named; hidden ones neither.
  */
 export const declaredVariablesPropagator: ContextPropagator = Object.freeze({
-  fields: () => [CONTEXT_FIELD, UNPROPAGATED_FIELD],
+  fields: () => DECLARED_FIELDS,
   inject(context: Context, carrier: Carrier, options?: InjectOptions): void {
     const { serialized, unpropagated } = encodeContext(context, options, true);
     for (const _ in serialized.vars) {

@@ -84,10 +84,30 @@ function warnForeignManager(): void {
  */
 export function openTelemetryPropagator(options: OpenTelemetryPropagatorOptions = {}): ContextPropagator {
   const textMap = (): TextMapPropagator => options.textMap ?? propagation;
+  // The same array while the registered propagator's fields stay the same (the seam asks at
+  // every crossing; a composite of Weft's rebuilds its list only when a part's array changes).
+  let lastRegistered: readonly string[] = [];
+  let lastFields: readonly string[] = W3C_FIELDS;
+  let injected: {
+    otel: OtelContext | undefined;
+    map: TextMapPropagator | undefined;
+    fields: readonly string[];
+    headers: [string, string][];
+  } = { otel: undefined, map: undefined, fields: [], headers: [] };
+  let received: {
+    key: string;
+    map: TextMapPropagator | undefined;
+    fields: readonly string[];
+    context: OtelContext;
+  } = { key: '', map: undefined, fields: [], context: ROOT_CONTEXT };
   return {
     fields() {
       const registered = textMap().fields();
-      return registered.length === 0 ? W3C_FIELDS : [...new Set([...W3C_FIELDS, ...registered])];
+      if (registered.length !== lastRegistered.length || registered.some((f, i) => f !== lastRegistered[i])) {
+        lastRegistered = [...registered];
+        lastFields = Object.freeze([...new Set([...W3C_FIELDS, ...registered])]);
+      }
+      return lastFields;
     },
     inject(weftContext: Context, carrier: Carrier): void {
       // The node's span is in the Weft context being sent; with another context manager, only
@@ -97,21 +117,30 @@ export function openTelemetryPropagator(options: OpenTelemetryPropagatorOptions 
         : otelApiContext.active();
       if (otel === ROOT_CONTEXT) return;
       const map = textMap();
-      if (options.textMap === undefined && map.fields().length === 0) {
+      const fields = this.fields();
+      if (options.textMap === undefined && lastRegistered.length === 0) {
         warnNoPropagator();
         return;
       }
-      const headers: Record<string, string> = {};
-      map.inject(otel, headers, defaultTextMapSetter);
-      for (const name of Object.keys(headers)) {
-        const value = headers[name];
-        if (typeof value === 'string' && value !== '') carrier[name] = value;
+      // OpenTelemetry contexts are immutable: the headers of the context injected last are
+      // reused (every task a node submits carries the node's context).
+      if (otel !== injected.otel || map !== injected.map || fields !== injected.fields) {
+        const headers: Record<string, string> = {};
+        map.inject(otel, headers, defaultTextMapSetter);
+        const kept: [string, string][] = [];
+        for (const name of Object.keys(headers)) {
+          const value = headers[name];
+          if (typeof value === 'string' && value !== '') kept.push([name, value]);
+        }
+        injected = { otel, map, fields, headers: kept };
       }
+      for (const [name, value] of injected.headers) carrier[name] = value;
     },
     extract(weftContext: Context, carrier: Readonly<Carrier>): Context {
       const headers: Record<string, string> = {};
       let any = false;
-      for (const name of this.fields()) {
+      const fields = this.fields();
+      for (const name of fields) {
         const value = Object.getOwnPropertyDescriptor(carrier, name)?.value;
         if (value === undefined) continue;
         if (typeof value !== 'string') {
@@ -126,10 +155,23 @@ export function openTelemetryPropagator(options: OpenTelemetryPropagatorOptions 
       }
       if (!any) return weftContext;
       const map = textMap();
-      if (options.textMap === undefined && map.fields().length === 0) warnNoPropagator();
+      if (options.textMap === undefined && lastRegistered.length === 0) warnNoPropagator();
       if (!isWeftContextActive()) warnForeignManager();
       const base: OtelContext = weftContext.get(otelContextVar) ?? ROOT_CONTEXT;
-      const extracted = map.extract(base, headers, defaultTextMapGetter);
+      // The context extracted last from the same headers is reused (immutable, as above).
+      const key = JSON.stringify(headers);
+      let extracted: OtelContext;
+      if (
+        base === ROOT_CONTEXT &&
+        key === received.key &&
+        map === received.map &&
+        fields === received.fields
+      ) {
+        extracted = received.context;
+      } else {
+        extracted = map.extract(base, headers, defaultTextMapGetter);
+        if (base === ROOT_CONTEXT) received = { key, map, fields, context: extracted };
+      }
       const result = weftContext.copy();
       result.run(() => otelContextVar.set(extracted));
       return result;

@@ -157,6 +157,22 @@ describe('openTelemetryPropagator', () => {
     expect(seen).toEqual([traceId, true, 'acme']);
   });
 
+  it('never mixes up consecutive spans or headers (the last injection and extraction are reused)', () => {
+    const tracer = trace.getTracer('t');
+    const sent = ['a', 'b', 'a'].map((name) =>
+      tracer.startActiveSpan(name, (span) => {
+        span.end();
+        return { spanId: span.spanContext().spanId, carrier: injectContext(undefined, { propagator }) };
+      }),
+    );
+    expect(new Set(sent.map((s) => s.spanId)).size).toBe(3);
+    for (const { spanId, carrier } of [...sent, ...sent.slice().reverse(), sent[0], sent[0]]) {
+      expect(String(carrier?.traceparent).split('-')[2]).toBe(spanId);
+      const received = extractContext(JSON.parse(JSON.stringify(carrier)), { propagator });
+      expect(received.run(() => trace.getSpanContext(context.active())?.spanId)).toBe(spanId);
+    }
+  });
+
   it('sends nothing without an active trace or baggage', () => {
     expect(injectContext(undefined, { propagator })).toEqual({});
   });
