@@ -1,0 +1,274 @@
+/**
+ * `pnpm bench:otel`: what OpenTelemetry through `@weft/opentelemetry` costs.
+ *
+ * 1. Zero cost when `@weft/opentelemetry` is not imported: no Weft package it extends declares or
+ *    imports anything of OpenTelemetry (their manifests and built files are read here), and the
+ *    per-node cost of a SequentialRunner in a fresh process that never imports it is shown next to
+ *    the same runner with it imported and registered but its hooks off.
+ * 2. Per-node overhead of `openTelemetryHooks()` (SDK tracer provider, batching span processor,
+ *    no-op exporter; Weft's context manager) against no hooks, on SequentialRunner and
+ *    ThreadRunner: a chain of trivial nodes, interleaved rounds, medians.
+ * 3. The worker round trip (WorkerThreadExecutor, one thread, a trivial task submitted and awaited
+ *    one at a time, inside an active span with baggage) with Weft's propagator plus the
+ *    OpenTelemetry propagator (traceparent and baggage injected and extracted at each crossing)
+ *    against the default propagator: budget ≤ 1.10×. Two executors side by side, rounds
+ *    interleaved, the median of the per-round ratios.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type AbstractRunner,
+  DataCatalog,
+  type Hooks,
+  node,
+  type Pipeline,
+  pipeline,
+  SequentialRunner,
+  ThreadRunner,
+} from '@weft/runner';
+import { fmt, machineLoad, median, printTable } from './harness.js';
+import { step } from './otel-tasks.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NODES = 400;
+const ROUNDS = 9;
+
+function chain(): Pipeline {
+  return pipeline(
+    Array.from({ length: NODES }, (_, i) => node(step, `x${i}`, `x${i + 1}`, { name: `n${i}` })),
+  );
+}
+
+/** µs per node of one run of the chain. */
+async function perNode(runner: AbstractRunner, p: Pipeline, hooks: readonly Hooks[]): Promise<number> {
+  const start = process.hrtime.bigint();
+  await runner.run(p, new DataCatalog({ x0: 0 }), { hooks: [...hooks] });
+  return Number(process.hrtime.bigint() - start) / 1000 / NODES;
+}
+
+/** Medians (µs/node) of interleaved rounds of each case, after two warm-up rounds. */
+async function perNodeCases(
+  cases: readonly { name: string; runner: AbstractRunner; hooks: () => readonly Hooks[] }[],
+): Promise<Map<string, number>> {
+  const p = chain();
+  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  for (let round = -2; round < ROUNDS; round++) {
+    for (const c of cases) {
+      const us = await perNode(c.runner, p, c.hooks());
+      if (round >= 0) samples.get(c.name)?.push(us);
+    }
+  }
+  return new Map([...samples].map(([name, values]) => [name, median(values)]));
+}
+
+/** Files under `dir` ending in `.js`. */
+function jsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...jsFiles(path));
+    else if (path.endsWith('.js')) out.push(path);
+  }
+  return out;
+}
+
+function zeroCostCheck(): string[] {
+  const rows: string[] = [];
+  for (const name of ['contextvars', 'executor', 'runner', 'distributed', 'prefect-bridge']) {
+    const dir = join(REPO_ROOT, 'packages', name);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const declared = ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((k) =>
+      Object.keys(manifest[k] ?? {}).filter(
+        (d) => d.startsWith('@opentelemetry/') || d === '@weft/opentelemetry',
+      ),
+    );
+    const importing = jsFiles(join(dir, 'dist')).filter((f) =>
+      /from\s+['"](@opentelemetry\/|@weft\/opentelemetry)|import\(\s*['"](@opentelemetry\/|@weft\/opentelemetry)/.test(
+        readFileSync(f, 'utf8'),
+      ),
+    );
+    if (declared.length > 0 || importing.length > 0) {
+      throw new Error(
+        `@weft/${name} depends on OpenTelemetry: ${[...declared, ...importing.map((f) => f.slice(REPO_ROOT.length))].join(', ')}`,
+      );
+    }
+    rows.push(`@weft/${name}`);
+  }
+  return rows;
+}
+
+/**
+ * Child mode: SequentialRunner per node, hooks off, in a fresh process that never imports
+ * OpenTelemetry (`plain`) or that imports and registers `@weft/opentelemetry` first (`imported`).
+ */
+async function child(mode: string): Promise<void> {
+  if (mode === 'imported') await import('./otel-setup.js');
+  const runner = new SequentialRunner();
+  const result = await perNodeCases([{ name: 'sequential', runner, hooks: () => [] }]);
+  process.stdout.write(JSON.stringify({ us: result.get('sequential') }));
+}
+
+/** Fresh processes of both modes, alternated: median µs/node of each. */
+function freshProcesses(pairs: number): { plain: number; imported: number; ratios: number[] } {
+  const run = (mode: string) => {
+    const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode], {
+      encoding: 'utf8',
+    });
+    if (out.status !== 0) throw new Error(`the ${mode} child failed:\n${out.stderr}`);
+    return (JSON.parse(out.stdout) as { us: number }).us;
+  };
+  const plain: number[] = [];
+  const imported: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let a: number;
+    let b: number;
+    if (i % 2 === 0) {
+      a = run('plain');
+      b = run('imported');
+    } else {
+      b = run('imported');
+      a = run('plain');
+    }
+    plain.push(a);
+    imported.push(b);
+    ratios.push(b / a);
+  }
+  return { plain: median(plain), imported: median(imported), ratios };
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:otel on Node ${process.versions.node}; ${machineLoad()}\n`);
+
+  // 1. Zero cost when not imported.
+  const clean = zeroCostCheck();
+  const fresh = freshProcesses(6);
+
+  // Everything below has @weft/opentelemetry imported and registered.
+  const setup = await import('./otel-setup.js');
+  const { openTelemetryHooks } = await import('@weft/opentelemetry');
+  const { context, propagation, trace } = await import('@opentelemetry/api');
+  const { WorkerThreadExecutor } = await import('@weft/executor');
+  const { getGlobalPropagator, resetGlobalPropagator, setGlobalPropagator } = await import(
+    '@weft/contextvars'
+  );
+  const { tasks } = await import('./otel-tasks.js');
+  const setupModule = new URL('./otel-setup.js', import.meta.url);
+
+  // 2. Per-node overhead of the hooks.
+  const sequential = new SequentialRunner();
+  const thread = new ThreadRunner();
+  const hooks = () => [openTelemetryHooks()];
+  const none = () => [];
+  const perNodeResults = await perNodeCases([
+    { name: 'SequentialRunner, no hooks', runner: sequential, hooks: none },
+    { name: 'SequentialRunner, openTelemetryHooks()', runner: sequential, hooks },
+    { name: 'ThreadRunner, no hooks', runner: thread, hooks: none },
+    { name: 'ThreadRunner, openTelemetryHooks()', runner: thread, hooks },
+  ]);
+  console.log(`1. Zero cost when @weft/opentelemetry is not imported`);
+  console.log(
+    `   ${clean.join(', ')}: no OpenTelemetry dependency and no OpenTelemetry import in dist/ (checked).`,
+  );
+  printTable(
+    ['SequentialRunner, no hooks, fresh processes alternated', 'µs/node', 'x never imported'],
+    [
+      ['@weft/opentelemetry never imported', fmt(fresh.plain, 2), '1.00'],
+      [
+        'imported and registered (context manager, provider, propagator)',
+        fmt(fresh.imported, 2),
+        `${fmt(median(fresh.ratios), 2)} (median of pairs)`,
+      ],
+    ],
+  );
+  console.log(
+    `\n2. Per-node overhead of openTelemetryHooks() (SDK, batching, no-op exporter), ${NODES}-node chain`,
+  );
+  const rows: string[][] = [];
+  for (const kind of ['SequentialRunner', 'ThreadRunner']) {
+    const off = perNodeResults.get(`${kind}, no hooks`) as number;
+    const on = perNodeResults.get(`${kind}, openTelemetryHooks()`) as number;
+    rows.push([kind, fmt(off, 2), fmt(on, 2), fmt(on - off, 2), fmt(on / off, 2)]);
+  }
+  printTable(['runner', 'µs/node off', 'µs/node on', '+µs/node', 'x off'], rows);
+
+  // 3. The worker round trip with and without the OpenTelemetry propagator.
+  const otelPropagator = getGlobalPropagator();
+  if (otelPropagator !== setup.otelPropagator) throw new Error('the set-up did not set its propagator');
+  resetGlobalPropagator();
+  const plain = new WorkerThreadExecutor({ maxWorkers: 1 });
+  const traced = new WorkerThreadExecutor({ maxWorkers: 1 });
+  const tracer = trace.getTracer('bench');
+  const baggage = propagation.createBaggage({ tenant: { value: 'acme' }, region: { value: 'eu-west' } });
+  const N = 200;
+  const RT_ROUNDS = 41;
+  const roundTrip = async (executor: InstanceType<typeof WorkerThreadExecutor>, n: number) => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await executor.submit(tasks.echo, i);
+    return Number(process.hrtime.bigint() - start) / 1000 / n;
+  };
+  const ratios: number[] = [];
+  const plainUs: number[] = [];
+  const tracedUs: number[] = [];
+  await context.with(propagation.setBaggage(context.active(), baggage), () =>
+    tracer.startActiveSpan('bench', async (span) => {
+      for (let round = -4; round < RT_ROUNDS; round++) {
+        // Alternate which goes first, so neither always follows the other.
+        let a: number;
+        let b: number;
+        if (round % 2 === 0) {
+          resetGlobalPropagator();
+          a = await roundTrip(plain, N);
+          setGlobalPropagator(otelPropagator, { setupModule });
+          b = await roundTrip(traced, N);
+        } else {
+          setGlobalPropagator(otelPropagator, { setupModule });
+          b = await roundTrip(traced, N);
+          resetGlobalPropagator();
+          a = await roundTrip(plain, N);
+        }
+        if (round >= 0) {
+          plainUs.push(a);
+          tracedUs.push(b);
+          ratios.push(b / a);
+        }
+      }
+      span.end();
+    }),
+  );
+  resetGlobalPropagator();
+  await plain.shutdown();
+  await traced.shutdown();
+  const ratio = median(ratios);
+  console.log(
+    `\n3. Worker round trip (WorkerThreadExecutor, 1 thread, ${RT_ROUNDS} interleaved rounds of ${N} trivial tasks one at a time, in an active span with 2 baggage entries)`,
+  );
+  printTable(
+    ['propagator', 'µs/round trip', 'x default', 'budget'],
+    [
+      ['default (declared variables)', fmt(median(plainUs), 1), '1.00', ''],
+      [
+        '+ openTelemetryPropagator() (traceparent, baggage)',
+        fmt(median(tracedUs), 1),
+        `${fmt(ratio, 3)} (median of per-round ratios; quartiles ${fmt(quartile(ratios, 0.25), 3)}–${fmt(quartile(ratios, 0.75), 3)})`,
+        ratio <= 1.1 ? '≤ 1.10x: met' : '≤ 1.10x: MISSED',
+      ],
+    ],
+  );
+  await setup.provider.shutdown();
+  console.log(`\n${machineLoad()}`);
+}
+
+function quartile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt !== -1) await child(process.argv[childAt + 1] as string);
+else await main();
