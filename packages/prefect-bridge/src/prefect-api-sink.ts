@@ -6,6 +6,7 @@
 import { reportApiProblem } from './api-problems.js';
 import type { LogCreate } from './api-types.js';
 import { environmentPrefectClient, PrefectClient } from './client.js';
+import { logCreateOf } from './client-logs.js';
 import { MissingContextError, PrefectConfigError } from './errors.js';
 import { defaultLevelFromEnv } from './levels.js';
 import type { LogRecord, LogSink, SinkOptions } from './log-record.js';
@@ -362,14 +363,7 @@ export class PrefectApiSink implements LogSink {
 
   /** Serializes a record with its final timestamp; truncates the message when the payload is oversize. */
   #serialize(record: LogRecord): Prepared {
-    const log: LogCreate = {
-      name: record.name,
-      level: record.level,
-      message: record.message,
-      timestamp: formatTimestamp(this.#monotonic(record.timestamp)),
-      flow_run_id: record.flowRunId,
-      task_run_id: record.taskRunId,
-    };
+    const log = logCreateOf(record, formatTimestamp(this.#monotonic(record.timestamp)));
     const json = JSON.stringify(log);
     const bytes = Buffer.byteLength(json, 'utf8');
     return bytes > this.maxLogBytes ? this.#truncate(log) : { json, bytes };

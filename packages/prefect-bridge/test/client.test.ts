@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { logCreateOf } from '../src/client-logs.js';
 import {
   PrefectAbortError,
   PrefectApiError,
@@ -226,6 +227,32 @@ describe('PrefectClient set_state', () => {
     expect(error).toBeInstanceOf(PrefectAbortError);
     expect((error as Error).message).toBe(
       'Prefect aborted setting task run t1 to RUNNING: The enclosing flow must be running to begin task execution.',
+    );
+  });
+
+  it('createLogs sends exactly the LogCreate fields, in the order the API sink sends them (other keys are a 422)', async () => {
+    server = await startScriptedServer(() => ({ status: 201 }));
+    const client = new PrefectClient({ apiUrl: server.url });
+    const stored = {
+      id: 'log-1',
+      created: '2026-01-01T00:00:00.000000Z',
+      task_run_id: 't1',
+      flow_run_id: 'f1',
+      timestamp: '2026-01-01T00:00:00.000001Z',
+      message: 'hello',
+      level: 20,
+      name: 'weft.node',
+      extra: { not: 'sent' },
+    };
+    const flowLevel = { ...stored, task_run_id: null, flow_run_id: null };
+    await client.createLogs([stored, flowLevel]);
+    const record = { name: 'weft.node', level: 20, message: 'hello', flowRunId: 'f1', taskRunId: 't1' };
+    const sinkBody = JSON.stringify(logCreateOf(record, '2026-01-01T00:00:00.000001Z'));
+    expect(server.requests[0]?.body).toBe(
+      `[${sinkBody},{"name":"weft.node","level":20,"message":"hello","timestamp":"2026-01-01T00:00:00.000001Z","flow_run_id":null,"task_run_id":null}]`,
+    );
+    expect(sinkBody).toBe(
+      '{"name":"weft.node","level":20,"message":"hello","timestamp":"2026-01-01T00:00:00.000001Z","flow_run_id":"f1","task_run_id":"t1"}',
     );
   });
 
