@@ -234,6 +234,15 @@ describe('npx weft viz in Chromium', () => {
   const nodeClass = (page: Page, name: string) =>
     page.locator(`g.node[data-node="${name}"]`).getAttribute('class');
 
+  /** Nodes of the graph whose status line runs past their box or into their log count. */
+  const overflowingText = (page: Page) =>
+    page.evaluate<string[]>(`[...document.querySelectorAll('g.node[data-node]')].filter((g) => {
+      const meta = g.querySelector('.meta').getBBox();
+      const count = g.querySelector('.count');
+      const edge = count ? count.getBBox().x - 2 : Number(g.querySelector('rect.box').getAttribute('width'));
+      return meta.x + meta.width > edge;
+    }).map((g) => g.getAttribute('data-node'))`);
+
   /** Starts the gated run; resolves with its exit code when it ends. */
   function gatedRun(runner: string, gates: string): Promise<number | null> {
     const child = spawn(process.execPath, ['gated-run.mjs', runner, gates], {
@@ -326,6 +335,9 @@ describe('npx weft viz in Chromium', () => {
           .poll(() => nodeClass(page, 'ridge_regression.train_model'), WAIT)
           .toContain('status-running');
         expect(await nodeClass(page, 'build_report')).toContain('status-pending');
+        // boxes keep their pending width while the run goes on: the longer lines (a worker's
+        // thread) are fitted to them, not drawn past their edge or over the log count
+        expect(await overflowingText(page)).toEqual([]);
         await screenshot(page, 'starter-viewer-live-models.png');
       }
     }

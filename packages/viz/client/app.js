@@ -441,6 +441,20 @@
   }
 
   // ---------- live updates of one node (no new layout) ----------
+  // The box keeps the width it was laid out with (pending, no thread yet): the meta line is
+  // shortened to it, the thread first (the table and the panel show it); the run's end lays out
+  // again, with every line whole.
+  function fittedMeta(v) {
+    const text = v.kind === 'group' ? groupMeta(v) : nodeMeta(v.node);
+    const extra = v.node && S.run ? logWord(v.node.logs.length).length + 3 : 0;
+    const room = Math.floor((v.width - 36) / META_CHAR) - extra;
+    if (text.length <= room) return text;
+    if (v.node?.thread) {
+      const shorter = nodeMeta({ ...v.node, thread: undefined });
+      if (shorter.length <= room) return shorter;
+    }
+    return `${text.slice(0, Math.max(1, room - 1))}…`;
+  }
   function updateVertex(id) {
     const v = S.view?.vertices.get(id);
     const el = document.querySelector(`[data-id="${CSS.escape(id)}"]`);
@@ -448,7 +462,7 @@
     el.setAttribute('class', vertexClass(v));
     el.setAttribute('aria-label', vertexLabel(v));
     const meta = el.querySelector('.meta');
-    if (meta) meta.textContent = v.kind === 'group' ? groupMeta(v) : nodeMeta(v.node);
+    if (meta) meta.textContent = fittedMeta(v);
     const count = el.querySelector('.count');
     if (count && v.node) count.textContent = logWord(v.node.logs.length);
     if (
