@@ -9,13 +9,14 @@ import type { Context } from '@weft/contextvars';
 import { type ContextPolicy, captureContext, executorPolicy, submitPolicy } from './context-capture.js';
 import { InvalidArgumentError } from './errors.js';
 import type { ExecutorOptions, SubmitOptions } from './executor.js';
-import { type Completion, type Prepared, QueueingExecutor } from './queueing-executor.js';
+import { QueueingExecutor, type WorkItem } from './queueing-executor.js';
 import { checkMaxWorkers, checkObject, show } from './validation.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any function can be a task
 type AnyFunction = (...args: any[]) => unknown;
 
 interface AsyncPayload {
+  readonly name: string;
   readonly fn: AnyFunction;
   readonly args: unknown[];
   readonly context: Context;
@@ -58,38 +59,38 @@ export class AsyncExecutor extends QueueingExecutor<AnyFunction, AsyncPayload> {
     fn: AnyFunction,
     args: unknown[],
     options: SubmitOptions | undefined,
-  ): Prepared<AsyncPayload> {
+  ): AsyncPayload {
     if (typeof fn !== 'function') {
       throw new InvalidArgumentError(`AsyncExecutor.submit(): the task must be a function, got ${show(fn)}`);
     }
     const policy = submitPolicy(this.#policy, options, 'AsyncExecutor.submit()');
-    return { name: fn.name || 'anonymous', payload: { fn, args, context: captureContext(policy) } };
+    return { name: fn.name || 'anonymous', fn, args, context: captureContext(policy) };
   }
 
-  protected override execute(
-    payload: AsyncPayload,
-    _signal: AbortSignal | undefined,
-    done: Completion,
-  ): void {
-    const { fn, args, context } = payload;
+  protected override nameOf(payload: AsyncPayload): string {
+    return payload.name;
+  }
+
+  protected override execute(item: WorkItem<AsyncPayload>): void {
+    const { fn, args, context } = item.payload;
     let result: unknown;
     try {
       result = context.run(fn, ...args);
     } catch (error) {
-      done(false, error);
+      item.complete(false, error);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (value) => done(true, value),
-        (error: unknown) => done(false, error),
+        (value) => item.complete(true, value),
+        (error: unknown) => item.complete(false, error),
       );
     } else if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
       Promise.resolve(result).then(
-        (value) => done(true, value),
-        (error: unknown) => done(false, error),
+        (value) => item.complete(true, value),
+        (error: unknown) => item.complete(false, error),
       );
-    } else done(true, result);
+    } else item.complete(true, result);
   }
 
   protected override close(): Promise<void> {

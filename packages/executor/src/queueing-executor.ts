@@ -17,24 +17,48 @@ import { Future } from './future.js';
 import type { TaskArgs, TaskResult } from './task-ref.js';
 import { checkBoolean, checkObject, checkTimeout, show } from './validation.js';
 
-/** A task as prepared at submit time. */
-export interface Prepared<P> {
-  /** Shown in messages and as the future's name. */
-  readonly name: string;
-  /** What `execute` needs; absent when `error` is set. */
-  readonly payload?: P;
-  /** Fails the future at once (e.g. the context could not be captured); the executor stays healthy. */
-  readonly error?: unknown;
+/**
+ * What `prepare` returns when a task cannot be sent (e.g. its context cannot be captured): its
+ * future fails at once with `error`, and the executor stays healthy.
+ */
+export class FailedPreparation {
+  /**
+   * @param name shown as the future's name.
+   * @param error the future's error.
+   */
+  constructor(
+    readonly name: string,
+    readonly error: unknown,
+  ) {}
 }
 
-/** Reports a task's outcome to the executor (see {@link QueueingExecutor.execute}). */
-export type Completion = (ok: boolean, value: unknown) => void;
+/**
+ * One submitted task, from the queue to its outcome: `execute` gets it and reports the outcome
+ * with {@link WorkItem.complete}. One object per task carries what the queue, the running task
+ * and its completion need (no closure per task).
+ */
+export class WorkItem<P> {
+  /** Set once the outcome was reported: later reports are ignored. */
+  #settled = false;
+  detachSignal: (() => void) | undefined = undefined;
 
-interface WorkItem<P> {
-  readonly future: Future<unknown>;
-  readonly payload: P;
-  readonly signal: AbortSignal | undefined;
-  detachSignal: (() => void) | undefined;
+  constructor(
+    readonly future: Future<unknown>,
+    /** What `prepare` made of the task. */
+    readonly payload: P,
+    readonly signal: AbortSignal | undefined,
+    readonly owner: { settle(item: WorkItem<P>, ok: boolean, value: unknown): void },
+  ) {}
+
+  /**
+   * Reports the task's outcome, once: `(true, result)` or `(false, error for its future)`;
+   * synchronously or later. Later calls are ignored.
+   */
+  complete(ok: boolean, value: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.owner.settle(this, ok, value);
+  }
 }
 
 /**
@@ -58,6 +82,8 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   #broken: BrokenExecutorError | undefined = undefined;
   #idleWaiters: Array<() => void> = [];
   #closed: Promise<void> | undefined = undefined;
+  /** What each WorkItem reports its outcome to (one object for all of them). */
+  readonly #owner = { settle: (item: WorkItem<P>, ok: boolean, value: unknown) => this.#settle(item, ok, value) };
 
   protected constructor(label: string, maxWorkers: number, dispatchLimit = maxWorkers) {
     this.label = label;
@@ -65,14 +91,25 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
     this.#dispatchLimit = dispatchLimit;
   }
 
-  /** Checks `task` and its arguments and captures what the task needs, at submit time. */
-  protected abstract prepare(task: Task, args: unknown[], options: SubmitOptions | undefined): Prepared<P>;
+  /**
+   * Checks `task` and its arguments and captures what the task needs, at submit time: the
+   * payload `execute` gets, or a {@link FailedPreparation} that fails the future at once.
+   */
+  protected abstract prepare(
+    task: Task,
+    args: unknown[],
+    options: SubmitOptions | undefined,
+  ): P | FailedPreparation;
+
+  /** The name of the future of a prepared task (shown in messages). */
+  protected abstract nameOf(payload: P): string;
 
   /**
-   * Runs a prepared task and calls `done` once with its outcome: `(true, result)` or
-   * `(false, error for its future)`, synchronously or later.
+   * Runs a prepared task (`item.payload`, with `item.signal`) and reports its outcome once with
+   * `item.complete(ok, value)`: `(true, result)` or `(false, error for its future)`,
+   * synchronously or later.
    */
-  protected abstract execute(payload: P, signal: AbortSignal | undefined, done: Completion): void;
+  protected abstract execute(item: WorkItem<P>): void;
 
   /** Releases resources once shut down and idle. */
   protected abstract close(): Promise<void>;
@@ -209,21 +246,23 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   }
 
   #submit(options: SubmitOptions | undefined, task: Task, args: unknown[]): Future<unknown> {
-    const where = `${this.label}.submit()`;
     if (this.#shutdown)
       throw new ExecutorShutdownError(`${this.label}: cannot schedule new futures after shutdown`);
     if (this.#broken !== undefined) throw this.#broken;
     const signal = options?.signal;
     if (signal !== undefined && !isAbortSignal(signal)) {
-      throw new InvalidArgumentError(`${where}: signal must be an AbortSignal, got ${show(signal)}`);
+      throw new InvalidArgumentError(
+        `${this.label}.submit(): signal must be an AbortSignal, got ${show(signal)}`,
+      );
     }
     const prepared = this.prepare(task, args, options);
-    const future = new Future<unknown>(prepared.name);
-    if (Object.hasOwn(prepared, 'error')) {
-      future.setException(prepared.error);
-      return future;
+    if (prepared instanceof FailedPreparation) {
+      const failed = new Future<unknown>(prepared.name);
+      failed.setException(prepared.error);
+      return failed;
     }
-    const item: WorkItem<P> = { future, payload: prepared.payload as P, signal, detachSignal: undefined };
+    const future = new Future<unknown>(this.nameOf(prepared));
+    const item = new WorkItem<P>(future, prepared, signal, this.#owner);
     if (signal !== undefined) {
       if (signal.aborted) future.cancel();
       else {
@@ -237,7 +276,8 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
       }
     }
     this.#queue.push(item);
-    if (!this.#pumpScheduled) {
+    // At the dispatch limit the next settle pumps (synchronously): no microtask needed.
+    if (!this.#pumpScheduled && this.#running < this.#dispatchLimit) {
       this.#pumpScheduled = true;
       queueMicrotask(() => {
         this.#pumpScheduled = false;
@@ -259,16 +299,10 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
         continue;
       }
       this.#running++;
-      let settled = false;
-      const done: Completion = (ok, value) => {
-        if (settled) return;
-        settled = true;
-        this.#settle(item, ok, value);
-      };
       try {
-        this.execute(item.payload, item.signal, done);
+        this.execute(item);
       } catch (error) {
-        done(false, error);
+        item.complete(false, error);
       }
       // A done callback may have shut the executor down (cancelFutures replaces the queue).
       queue = this.#queue;

@@ -56,7 +56,7 @@ import {
 import type { ExecutorOptions, SubmitOptions } from './executor.js';
 import type { Future } from './future.js';
 import { OWN_ERRORS } from './own-errors.js';
-import { type Completion, type Prepared, QueueingExecutor } from './queueing-executor.js';
+import { FailedPreparation, QueueingExecutor, type WorkItem } from './queueing-executor.js';
 import {
   type FailureKind,
   LEFTOVER,
@@ -111,9 +111,12 @@ interface WorkerPayload {
   readonly transferList: TransferListItem[] | undefined;
 }
 
-/** An own data property of `value` (never inherited, never a getter). */
+/**
+ * An own property of `value`, never an inherited one. `value` is data from another thread
+ * (structured clone makes plain data properties only, never getters), so reading it runs no code.
+ */
 function ownValue(value: object, key: string): unknown {
-  return Object.getOwnPropertyDescriptor(value, key)?.value;
+  return Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 /** The error a future gets when its worker's answer cannot be read or decoded. */
@@ -128,9 +131,9 @@ function unreadable(name: string, error: unknown): BrokenExecutorError {
 }
 
 /** Reports an outcome; a failure there (a bug) becomes a process warning, never an unhandled rejection. */
-function settle(done: Completion, ok: boolean, value: unknown): void {
+function settle(item: WorkItem<WorkerPayload>, ok: boolean, value: unknown): void {
   try {
-    done(ok, value);
+    item.complete(ok, value);
   } catch (error) {
     process.emitWarning(error instanceof Error ? error : new Error(show(error)));
   }
@@ -251,7 +254,7 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
   /** Id of the next task message. */
   #nextId = 0;
   /** Tasks handed to the pool and not settled, by message id (for reports from the workers). */
-  readonly #inflight = new Map<number, { readonly name: string; readonly done: Completion }>();
+  readonly #inflight = new Map<number, WorkItem<WorkerPayload>>();
 
   constructor(options: WorkerThreadExecutorOptions = {}) {
     const where = 'new WorkerThreadExecutor()';
@@ -299,7 +302,7 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     task: TaskRef<never[], unknown>,
     args: unknown[],
     options: WorkerSubmitOptions | undefined,
-  ): Prepared<WorkerPayload> {
+  ): WorkerPayload | FailedPreparation {
     if (!isTaskRef(task)) {
       const hint =
         typeof task === 'function'
@@ -309,13 +312,15 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
         `WorkerThreadExecutor.submit(): expected a TaskRef, got ${show(task)}${hint}`,
       );
     }
-    const where = `WorkerThreadExecutor.submit(${task.name})`;
-    const policy = submitPolicy(this.#policy, options, where);
+    const policy =
+      options === undefined
+        ? this.#policy
+        : submitPolicy(this.#policy, options, `WorkerThreadExecutor.submit(${task.name})`);
     let transferList: TransferListItem[] | undefined;
     if (options?.transferList !== undefined) {
       if (!Array.isArray(options.transferList)) {
         throw new InvalidArgumentError(
-          `${where}: transferList must be an array, got ${show(options.transferList)}`,
+          `WorkerThreadExecutor.submit(${task.name}): transferList must be an array, got ${show(options.transferList)}`,
         );
       }
       transferList = [...options.transferList];
@@ -337,88 +342,88 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
         const modules = propagationSetupModules();
         if (modules.length > 0) setup = modules;
       } catch (cause) {
-        return {
-          name: task.name,
-          error: new TaskContextError(
+        return new FailedPreparation(
+          task.name,
+          new TaskContextError(
             `cannot send the context of task '${task.name}' to a worker thread: ${(cause as Error).message}`,
             { cause },
           ),
-        };
+        );
       }
     }
     const target = targetOf(task);
     const id = this.#nextId++;
+    // Only the fields that travel (structured clone would send an `undefined` one too).
     const message: TaskMessage =
-      ctx === undefined && setup === undefined
-        ? { id, target, args }
-        : {
-            id,
-            target,
-            ...(ctx === undefined ? {} : { ctx }),
-            ...(setup === undefined ? {} : { setup }),
-            args,
-          };
-    return { name: task.name, payload: { name: task.name, message, transferList } };
+      setup !== undefined
+        ? ctx === undefined
+          ? { id, target, setup, args }
+          : { id, target, ctx, setup, args }
+        : ctx === undefined
+          ? { id, target, args }
+          : { id, target, ctx, args };
+    return { name: task.name, message, transferList };
   }
 
-  protected override execute(
-    payload: WorkerPayload,
-    signal: AbortSignal | undefined,
-    done: Completion,
-  ): void {
-    const { name, message, transferList } = payload;
+  protected override nameOf(payload: WorkerPayload): string {
+    return payload.name;
+  }
+
+  protected override execute(item: WorkItem<WorkerPayload>): void {
+    const { name, message, transferList } = item.payload;
+    const signal = item.signal;
     let pool = this.#pool;
     if (pool === undefined) {
       try {
         pool = this.#createPool();
       } catch (error) {
-        done(false, this.#infrastructureError(name, error, signal));
+        item.complete(false, this.#infrastructureError(name, error, signal));
         return;
       }
     }
     const options = transferList === undefined && signal === undefined ? undefined : { transferList, signal };
-    const inflight = this.#inflight;
-    inflight.set(message.id, { name, done });
+    this.#inflight.set(message.id, item);
     pool.run(message, options as never).then(
-      (outcome: unknown) => {
-        inflight.delete(message.id);
-        let ok = false;
-        let value: unknown;
-        try {
-          [ok, value] = this.#outcome(name, outcome);
-        } catch (error) {
-          value = unreadable(name, error);
-        }
-        settle(done, ok, value);
-      },
-      (error: unknown) => {
-        inflight.delete(message.id);
-        let value: unknown;
-        try {
-          value = this.#infrastructureError(name, error, signal);
-        } catch (inner) {
-          value = unreadable(name, inner);
-        }
-        settle(done, false, value);
-      },
+      (outcome: unknown) => this.#answered(item, outcome),
+      (error: unknown) => this.#failed(item, error),
     );
   }
 
-  /**
-   * What a worker's answer means for the future: `[true, result]` or `[false, error]`. The answer
-   * is data from another thread: only its own properties are read.
-   */
-  #outcome(name: string, outcome: unknown): [boolean, unknown] {
-    if (typeof outcome !== 'object' || outcome === null) {
-      throw new TypeError(`expected an outcome envelope, got ${show(outcome)}`);
+  /** A worker's answer: the task's outcome, or a broken answer. */
+  #answered(item: WorkItem<WorkerPayload>, outcome: unknown): void {
+    const name = item.payload.name;
+    this.#inflight.delete(item.payload.message.id);
+    try {
+      // The answer is data from another thread: only its own properties are read.
+      if (typeof outcome !== 'object' || outcome === null) {
+        throw new TypeError(`expected an outcome envelope, got ${show(outcome)}`);
+      }
+      const ok = ownValue(outcome, 'ok');
+      if (ok === true) {
+        settle(item, true, ownValue(outcome, 'value'));
+        return;
+      }
+      const kind = ownValue(outcome, 'kind');
+      if (ok !== false || (kind !== 'task' && kind !== 'reference' && kind !== 'context')) {
+        throw new TypeError(`expected an outcome envelope, got ok ${show(ok)} and kind ${show(kind)}`);
+      }
+      settle(item, false, this.#failure(name, kind, ownValue(outcome, 'error') as ThrownValue));
+    } catch (error) {
+      settle(item, false, unreadable(name, error));
     }
-    const ok = ownValue(outcome, 'ok');
-    if (ok === true) return [true, ownValue(outcome, 'value')];
-    const kind = ownValue(outcome, 'kind');
-    if (ok !== false || (kind !== 'task' && kind !== 'reference' && kind !== 'context')) {
-      throw new TypeError(`expected an outcome envelope, got ok ${show(ok)} and kind ${show(kind)}`);
+  }
+
+  /** Piscina rejected the task: its worker died, or the arguments could not be sent. */
+  #failed(item: WorkItem<WorkerPayload>, error: unknown): void {
+    const name = item.payload.name;
+    this.#inflight.delete(item.payload.message.id);
+    let value: unknown;
+    try {
+      value = this.#infrastructureError(name, error, item.signal);
+    } catch (inner) {
+      value = unreadable(name, inner);
     }
-    return [false, this.#failure(name, kind, ownValue(outcome, 'error') as ThrownValue)];
+    settle(item, false, value);
   }
 
   protected override async close(): Promise<void> {
@@ -502,10 +507,10 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     }
     const reason = cause instanceof Error ? cause.message : show(cause);
     settle(
-      entry.done,
+      entry,
       false,
       new TaskResultError(
-        `task '${entry.name}': its result cannot be sent back from the worker thread: ${reason}`,
+        `task '${entry.payload.name}': its result cannot be sent back from the worker thread: ${reason}`,
         { cause },
       ),
     );
