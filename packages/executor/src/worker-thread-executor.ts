@@ -6,6 +6,7 @@
  */
 
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { type Carrier, injectContext, propagationSetupModules } from '@weft/contextvars';
 
@@ -151,7 +152,8 @@ const IDLE_TIMEOUT_MS = 60_000;
  */
 function trampoline(typescript: TypeScriptLoader): { filename: string; execArgv: string[] } {
   const fromSources = import.meta.url.endsWith('.ts');
-  const filename = new URL(`./worker-trampoline.${fromSources ? 'ts' : 'js'}`, import.meta.url).href;
+  // A path, not a file URL: piscina turns a URL into a path again for every task it runs.
+  const filename = fileURLToPath(new URL(`./worker-trampoline.${fromSources ? 'ts' : 'js'}`, import.meta.url));
   if (!fromSources) return { filename, execArgv: typescriptExecArgv(typescript) };
   try {
     return { filename, execArgv: [...typescriptExecArgv('tsx'), '--conditions=@weft/source'] };

@@ -50,8 +50,8 @@ interface TaskRecord {
 const loaded = new Map<string, Loaded>();
 const taskTag = new ContextVar<TaskRecord>('@weft/executor:task', { hidden: true });
 
-/** The task whose successful outcome was handed to piscina last, until the next task starts. */
-let awaitingPost: { readonly id: number; readonly name: string } | undefined;
+/** The id of the task whose successful outcome was handed to piscina last, until the next task starts. */
+let awaitingPost: number | undefined;
 
 process.on('uncaughtException', (error) => onStray('uncaughtException', error));
 process.on('unhandledRejection', (reason) => onStray('unhandledRejection', reason));
@@ -66,7 +66,7 @@ function onStray(source: LeftoverReport['source'], error: unknown): void {
   try {
     const task = taskTag.get(undefined);
     if (task === undefined && awaitingPost !== undefined && isCloneError(error)) {
-      const report: UnsentResultReport = { id: awaitingPost.id, threadId, error: encodeThrown(error) };
+      const report: UnsentResultReport = { id: awaitingPost, threadId, error: encodeThrown(error) };
       awaitingPost = undefined;
       parentPort?.postMessage({ [RESULT_UNSENT]: report });
       return;
@@ -141,8 +141,29 @@ export default function runTask(message: TaskMessage): unknown {
   awaitingPost = undefined;
   const { target, setup } = message;
   if (setup !== undefined && setup !== lastSetup && !setUp(setup)) return setUpAndRun(message, setup);
-  const entry = loaded.get(`${target.exportName}\u0000${target.moduleUrl}`);
+  const entry = loadedFor(target);
   return entry === undefined ? loadAndRun(message) : run(entry, message);
+}
+
+// The target of the last task, whose strings compare cheaper than building and hashing a key.
+let lastTarget: TaskMessage['target'] | undefined;
+let lastLoaded: Loaded | undefined;
+
+/** The loaded function of `target`, if it was loaded. */
+function loadedFor(target: TaskMessage['target']): Loaded | undefined {
+  if (
+    lastTarget !== undefined &&
+    target.moduleUrl === lastTarget.moduleUrl &&
+    target.exportName === lastTarget.exportName
+  ) {
+    return lastLoaded;
+  }
+  const entry = loaded.get(`${target.exportName}\u0000${target.moduleUrl}`);
+  if (entry !== undefined) {
+    lastTarget = target;
+    lastLoaded = entry;
+  }
+  return entry;
 }
 
 async function loadAndRun(message: TaskMessage): Promise<unknown> {
@@ -259,14 +280,14 @@ function run(entry: Loaded, message: TaskMessage): unknown {
   }
   if (!thenable) {
     record.finished = true;
-    awaitingPost = { id: message.id, name: entry.name };
+    awaitingPost = message.id;
     return success(result);
   }
   return new Promise<TaskOutcome>((resolve) => {
     record.settle = (outcome) => {
       if (record.finished) return;
       record.finished = true;
-      if (outcome.ok !== false) awaitingPost = { id: message.id, name: entry.name };
+      if (outcome.ok !== false) awaitingPost = message.id;
       resolve(outcome);
     };
     Promise.resolve(result).then(
