@@ -83,7 +83,9 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   #idleWaiters: Array<() => void> = [];
   #closed: Promise<void> | undefined = undefined;
   /** What each WorkItem reports its outcome to (one object for all of them). */
-  readonly #owner = { settle: (item: WorkItem<P>, ok: boolean, value: unknown) => this.#settle(item, ok, value) };
+  readonly #owner = {
+    settle: (item: WorkItem<P>, ok: boolean, value: unknown) => this.#settle(item, ok, value),
+  };
 
   protected constructor(label: string, maxWorkers: number, dispatchLimit = maxWorkers) {
     this.label = label;

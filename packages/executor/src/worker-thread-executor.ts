@@ -153,7 +153,9 @@ const IDLE_TIMEOUT_MS = 60_000;
 function trampoline(typescript: TypeScriptLoader): { filename: string; execArgv: string[] } {
   const fromSources = import.meta.url.endsWith('.ts');
   // A path, not a file URL: piscina turns a URL into a path again for every task it runs.
-  const filename = fileURLToPath(new URL(`./worker-trampoline.${fromSources ? 'ts' : 'js'}`, import.meta.url));
+  const filename = fileURLToPath(
+    new URL(`./worker-trampoline.${fromSources ? 'ts' : 'js'}`, import.meta.url),
+  );
   if (!fromSources) return { filename, execArgv: typescriptExecArgv(typescript) };
   try {
     return { filename, execArgv: [...typescriptExecArgv('tsx'), '--conditions=@weft/source'] };
