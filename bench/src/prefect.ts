@@ -14,14 +14,12 @@ import { fileURLToPath } from 'node:url';
 import {
   flow,
   getRunLogger,
-  type LogSink,
-  MemorySink,
   PrefectApiSink,
   PrefectClient,
   runInFlowRun,
   runInTaskRun,
-  setDefaultSinks,
 } from '@weft/prefect-bridge';
+import { type LogSink, MemorySink, setDefaultSinks } from '@weft/prefect-bridge/logging';
 import { PREFECT_VERSION, startPrefectServer } from '@weft/prefect-bridge/testing';
 import { consume, fmt, measure, median, printTable } from './harness.js';
 

@@ -84,8 +84,11 @@ export async function startPrefect(options: {
   readonly tags: readonly string[];
   readonly log: (line: string) => void;
 }): Promise<PrefectSession> {
-  const bridge = await import('@weft/prefect-bridge');
-  const consoleSink = new bridge.ConsoleSink({
+  const [bridge, logging] = await Promise.all([
+    import('@weft/prefect-bridge'),
+    import('@weft/prefect-bridge/logging'),
+  ]);
+  const consoleSink = new logging.ConsoleSink({
     stream: { write: (text: string) => options.log(text.replace(/\n$/, '')) },
   });
   const common = {

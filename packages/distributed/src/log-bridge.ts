@@ -55,7 +55,7 @@ export interface LogBridge {
   deliver(record: LogRecordLike): void;
 }
 
-/** The part of `@weft/prefect-bridge` the default bridge uses (its public API). */
+/** The part of `@weft/prefect-bridge` the default bridge uses (its public API: routing from `/logging`, run variables from the main entry). */
 interface PrefectBridgeModule {
   getDefaultSinks(): readonly ChannelSink[];
   setDefaultSinks(sinks: readonly ChannelSink[]): void;
@@ -103,10 +103,20 @@ let defaultBridge: Promise<LogBridge | undefined> | undefined;
  */
 export function defaultLogBridge(): Promise<LogBridge | undefined> {
   defaultBridge ??= (async () => {
-    // A variable specifier: no build-time dependency on the optional peer.
-    const specifier = '@weft/prefect-bridge';
+    // Variable specifiers: no build-time dependency on the optional peer. The routing is in its
+    // logging entry point; the run variables (and the Prefect API sink among a coordinator's
+    // default sinks) come with its main one.
+    const specifiers = ['@weft/prefect-bridge', '@weft/prefect-bridge/logging'];
     try {
-      const mod = (await import(specifier)) as PrefectBridgeModule;
+      const [main, logging] = (await Promise.all(specifiers.map((specifier) => import(specifier)))) as [
+        Pick<PrefectBridgeModule, 'flowRunVar' | 'taskRunVar'>,
+        Omit<PrefectBridgeModule, 'flowRunVar' | 'taskRunVar'>,
+      ];
+      const mod: PrefectBridgeModule = {
+        ...logging,
+        flowRunVar: main.flowRunVar,
+        taskRunVar: main.taskRunVar,
+      };
       return typeof mod.setDefaultSinks === 'function' && typeof mod.dispatchRecord === 'function'
         ? prefectLogBridge(mod)
         : undefined;

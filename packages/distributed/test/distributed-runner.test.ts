@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemorySink, prefectHooks, taskRunVar } from '@weft/prefect-bridge';
+import { prefectHooks, taskRunVar } from '@weft/prefect-bridge';
+import { MemorySink } from '@weft/prefect-bridge/logging';
 import {
   DataCatalog,
   type Hooks,

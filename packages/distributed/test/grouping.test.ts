@@ -4,7 +4,8 @@
  * every node keeps its own hooks, context (task run) and log records, in order.
  */
 import { randomUUID } from 'node:crypto';
-import { MemorySink, prefectHooks } from '@weft/prefect-bridge';
+import { prefectHooks } from '@weft/prefect-bridge';
+import { MemorySink } from '@weft/prefect-bridge/logging';
 import {
   DataCatalog,
   type Hooks,

@@ -5,7 +5,12 @@
  * @module
  */
 
-/** Header of the report, as Prefect's `APILogWorker` prints it. */
+/**
+ * Header of the report, as Prefect's `APILogWorker` prints it.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export const API_ERROR_HEADER = '--- Error logging to API ---';
 
 const reported = new Set<string>();
@@ -35,6 +40,9 @@ export function forgetApiProblem(apiUrl: string): void {
 /**
  * Redirects API problem reports (default: stderr) and forgets which servers were reported, so the
  * next problem prints again. Returns a function restoring the previous writer. Meant for tests.
+ *
+ * @since 0.1.0
+ * @experimental
  */
 export function captureApiProblems(write: (text: string) => void): () => void {
   const previous = writer;

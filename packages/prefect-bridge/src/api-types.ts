@@ -6,7 +6,11 @@
  * @module
  */
 
-/** The state types of Prefect 3. */
+/**
+ * The state types of Prefect 3.
+ *
+ * @since 0.1.0
+ */
 export type StateType =
   | 'SCHEDULED'
   | 'PENDING'
@@ -18,7 +22,11 @@ export type StateType =
   | 'PAUSED'
   | 'CANCELLING';
 
-/** A state proposed to the server (`StateCreate`, minus server-owned fields). */
+/**
+ * A state proposed to the server (`StateCreate`, minus server-owned fields).
+ *
+ * @since 0.1.0
+ */
 export interface StateProposal {
   readonly type: StateType;
   /** Defaults to the capitalized type ("Running"). */
@@ -27,7 +35,11 @@ export interface StateProposal {
   readonly message?: string;
 }
 
-/** A state as returned by the server. */
+/**
+ * A state as returned by the server.
+ *
+ * @since 0.1.0
+ */
 export interface State {
   id: string;
   type: StateType;
@@ -38,7 +50,11 @@ export interface State {
   [key: string]: unknown;
 }
 
-/** A flow (`POST /flows/` is idempotent on `name`). */
+/**
+ * A flow (`POST /flows/` is idempotent on `name`).
+ *
+ * @since 0.1.0
+ */
 export interface Flow {
   id: string;
   name: string;
@@ -49,7 +65,11 @@ export interface Flow {
   [key: string]: unknown;
 }
 
-/** A flow run. */
+/**
+ * A flow run.
+ *
+ * @since 0.1.0
+ */
 export interface FlowRun {
   id: string;
   name: string;
@@ -66,7 +86,11 @@ export interface FlowRun {
   [key: string]: unknown;
 }
 
-/** A task run. */
+/**
+ * A task run.
+ *
+ * @since 0.1.0
+ */
 export interface TaskRun {
   id: string;
   name: string;
@@ -82,7 +106,11 @@ export interface TaskRun {
   [key: string]: unknown;
 }
 
-/** Outcome of `set_state`. */
+/**
+ * Outcome of `set_state`.
+ *
+ * @since 0.1.0
+ */
 export interface OrchestrationResult {
   status: 'ACCEPT' | 'REJECT' | 'ABORT' | 'WAIT';
   state: State | null;
@@ -92,6 +120,8 @@ export interface OrchestrationResult {
 /**
  * The body of one log in `POST /logs/` (`LogCreate`). The server rejects any other key with 422,
  * so the bridge sends exactly these.
+ *
+ * @since 0.1.0
  */
 export interface LogCreate {
   name: string;
@@ -103,17 +133,29 @@ export interface LogCreate {
   task_run_id: string | null;
 }
 
-/** A stored log (`POST /logs/filter`). */
+/**
+ * A stored log (`POST /logs/filter`).
+ *
+ * @since 0.1.0
+ */
 export interface Log extends LogCreate {
   id: string;
   created: string;
   updated: string;
 }
 
-/** Sort orders of `POST /logs/filter`. */
+/**
+ * Sort orders of `POST /logs/filter`.
+ *
+ * @since 0.1.0
+ */
 export type LogSort = 'TIMESTAMP_ASC' | 'TIMESTAMP_DESC';
 
-/** Filter of {@link PrefectClient.readLogs}. */
+/**
+ * Filter of {@link PrefectClient.readLogs}.
+ *
+ * @since 0.1.0
+ */
 export interface LogQuery {
   /** Only logs of these flow runs. */
   readonly flowRunId?: string | readonly string[];

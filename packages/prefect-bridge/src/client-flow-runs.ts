@@ -8,7 +8,11 @@ import { pageLimit } from './client-pages.js';
 import { stateBody } from './client-states.js';
 import type { ClientTransport, RequestOptions } from './client-transport.js';
 
-/** Body of `PrefectClient.createFlowRun`. */
+/**
+ * Body of `PrefectClient.createFlowRun`.
+ *
+ * @since 0.1.0
+ */
 export interface FlowRunCreateInput {
   readonly flowId: string;
   /** Run name; the server generates a two-word slug when absent. */
@@ -23,7 +27,11 @@ export interface FlowRunCreateInput {
   readonly parentTaskRunId?: string;
 }
 
-/** Query of `PrefectClient.readFlowRuns`. */
+/**
+ * Query of `PrefectClient.readFlowRuns`.
+ *
+ * @since 0.1.0
+ */
 export interface FlowRunQuery {
   /** Only runs of this flow. */
   flowId?: string;

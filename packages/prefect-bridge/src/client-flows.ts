@@ -7,7 +7,11 @@ import type { Flow } from './api-types.js';
 import type { ClientTransport, RequestOptions } from './client-transport.js';
 import { PrefectApiError, PrefectBridgeError } from './errors.js';
 
-/** Body of `createFlow` besides the name. */
+/**
+ * Body of `createFlow` besides the name.
+ *
+ * @since 0.1.0
+ */
 export interface FlowCreateInput {
   tags?: readonly string[];
   labels?: Record<string, unknown>;

@@ -6,7 +6,11 @@
  */
 import { PrefectBridgeError } from './errors.js';
 
-/** Largest page the server accepts for filter endpoints. */
+/**
+ * Largest page the server accepts for filter endpoints.
+ *
+ * @since 0.1.0
+ */
 export const MAX_PAGE_SIZE = 200;
 
 /**

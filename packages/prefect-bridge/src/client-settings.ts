@@ -13,7 +13,11 @@ export const DEFAULT_API_VERSION = '0.8.4';
 /** Status codes retried by Prefect's client (plus `PREFECT_CLIENT_RETRY_EXTRA_CODES`). */
 export const RETRYABLE_STATUS_CODES: readonly number[] = [408, 429, 502, 503];
 
-/** Options of `PrefectClient`; every one has an environment default. */
+/**
+ * Options of `PrefectClient`; every one has an environment default.
+ *
+ * @since 0.1.0
+ */
 export interface PrefectClientOptions {
   /** API base URL, e.g. `http://127.0.0.1:4200/api`. Default `PREFECT_API_URL`. */
   readonly apiUrl?: string;

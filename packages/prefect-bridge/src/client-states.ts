@@ -9,7 +9,11 @@ import type { OrchestrationResult, StateProposal } from './api-types.js';
 import { type ClientTransport, type RequestOptions, sleep } from './client-transport.js';
 import { PrefectAbortError, PrefectBridgeError } from './errors.js';
 
-/** Options of `set_state` calls. */
+/**
+ * Options of `set_state` calls.
+ *
+ * @since 0.1.0
+ */
 export interface SetStateOptions extends RequestOptions {
   /** Skip orchestration rules. Default false. */
   readonly force?: boolean;

@@ -8,7 +8,11 @@ import { MAX_PAGE_SIZE, readAllPages } from './client-pages.js';
 import { stateBody } from './client-states.js';
 import type { ClientTransport, RequestOptions } from './client-transport.js';
 
-/** Body of `PrefectClient.createTaskRun`. */
+/**
+ * Body of `PrefectClient.createTaskRun`.
+ *
+ * @since 0.1.0
+ */
 export interface TaskRunCreateInput {
   /** Flow run to attach the task run to; omit (or `null`) for a standalone task run. */
   readonly flowRunId?: string | null;

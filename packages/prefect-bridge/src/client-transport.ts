@@ -14,7 +14,11 @@ import { type ServerAvailability, ServerCircuit } from './server-circuit.js';
 /** Gateway errors: a proxy answered for the server, which itself may be gone. */
 const GATEWAY_STATUS_CODES: ReadonlySet<number> = new Set([502, 504]);
 
-/** Per-request options. */
+/**
+ * Per-request options.
+ *
+ * @since 0.1.0
+ */
 export interface RequestOptions {
   /** Aborts the request (and any backoff wait). */
   readonly signal?: AbortSignal;

@@ -216,6 +216,8 @@ let environmentClient: PrefectClient | undefined;
  * client is made when `PREFECT_API_URL` changed.
  *
  * @throws {PrefectConfigError} when `PREFECT_API_URL` is unset or invalid.
+ *
+ * @since 0.1.0
  */
 export function environmentPrefectClient(): PrefectClient {
   const url = environmentApiUrl();

@@ -7,12 +7,20 @@ import { defaultLevelFromEnv, levelName } from './levels.js';
 import type { LogRecord, LogSink, SinkOptions } from './log-record.js';
 import { formatConsoleTime } from './timestamps.js';
 
-/** Where the console sink writes: anything with a `write(text)` method. */
+/**
+ * Where the console sink writes: anything with a `write(text)` method.
+ *
+ * @since 0.1.0
+ */
 export interface TextStream {
   write(text: string): unknown;
 }
 
-/** Options of {@link ConsoleSink}. */
+/**
+ * Options of {@link ConsoleSink}.
+ *
+ * @since 0.1.0
+ */
 export interface ConsoleSinkOptions extends SinkOptions {
   /** Destination; default `process.stderr` (where Prefect's console handler writes). */
   readonly stream?: TextStream;
@@ -22,6 +30,8 @@ export interface ConsoleSinkOptions extends SinkOptions {
  * Formats a record the way Prefect's `PrefectFormatter` does:
  * `12:00:01.123 | INFO    | Task run 'load' - message` for task-run loggers,
  * `... | Flow run 'brave-otter' - message` for flow-run loggers, `... | name - message` otherwise.
+ *
+ * @since 0.1.0
  */
 export function formatConsoleRecord(record: LogRecord): string {
   const head = `${formatConsoleTime(record.timestamp)} | ${levelName(record.level).padEnd(7)} | `;
@@ -49,7 +59,11 @@ export function pyRepr(text: string): string {
   return `${quote}${out}${quote}`;
 }
 
-/** Writes each record, formatted like Prefect's console handler, to a stream (stderr by default). */
+/**
+ * Writes each record, formatted like Prefect's console handler, to a stream (stderr by default).
+ *
+ * @since 0.1.0
+ */
 export class ConsoleSink implements LogSink {
   /** Minimum level printed; default `PREFECT_LOGGING_LEVEL` or INFO. */
   readonly level: number;

@@ -6,7 +6,11 @@
  * @module
  */
 
-/** Codes carried by errors of this package. */
+/**
+ * Codes carried by errors of this package.
+ *
+ * @since 0.1.0
+ */
 export type PrefectBridgeErrorCode =
   /** {@link MissingContextError}: no flow or task run is active. */
   | 'MISSING_CONTEXT'
@@ -41,6 +45,8 @@ const MARKER = Symbol.for('weft.prefect-bridge.error');
  *
  * Check identity with {@link PrefectBridgeError.is} (`PrefectApiError.is(error)`), not
  * `instanceof`: `instanceof` fails when two copies of the package are installed.
+ *
+ * @since 0.1.0
  */
 export class PrefectBridgeError extends Error {
   /** Stable, machine-readable error code. */
@@ -99,6 +105,8 @@ function hasMarker(value: unknown, marker: symbol, className: string): boolean {
 /**
  * Raised by `getRunContext()` / `getRunLogger()` outside any flow or task run, exactly like
  * Prefect's `prefect.exceptions.MissingContextError`.
+ *
+ * @since 0.1.0
  */
 export class MissingContextError extends PrefectBridgeError {
   /** @param message Defaults to Prefect's own message. */
@@ -107,7 +115,11 @@ export class MissingContextError extends PrefectBridgeError {
   }
 }
 
-/** Raised when the bridge is configured wrongly (missing API URL, bad option value, ...). */
+/**
+ * Raised when the bridge is configured wrongly (missing API URL, bad option value, ...).
+ *
+ * @since 0.1.0
+ */
 export class PrefectConfigError extends PrefectBridgeError {
   /** @param message Names the option or environment variable at fault. */
   constructor(message: string, options?: ErrorOptions) {
@@ -115,7 +127,11 @@ export class PrefectConfigError extends PrefectBridgeError {
   }
 }
 
-/** A value received across a thread boundary (a serialized run context, a forwarded log record) is malformed. */
+/**
+ * A value received across a thread boundary (a serialized run context, a forwarded log record) is malformed.
+ *
+ * @since 0.1.0
+ */
 export class InvalidRunContextError extends PrefectBridgeError {
   /** @param message Names the variable or field at fault. */
   constructor(message: string, options?: ErrorOptions) {
@@ -123,7 +139,11 @@ export class InvalidRunContextError extends PrefectBridgeError {
   }
 }
 
-/** The Prefect API answered with an HTTP error status (after any retries). */
+/**
+ * The Prefect API answered with an HTTP error status (after any retries).
+ *
+ * @since 0.1.0
+ */
 export class PrefectApiError extends PrefectBridgeError {
   /** HTTP status code returned by the server. */
   readonly status: number;
@@ -149,7 +169,11 @@ export class PrefectApiError extends PrefectBridgeError {
   }
 }
 
-/** The Prefect API could not be reached (connection refused, reset, timeout), after any retries. */
+/**
+ * The Prefect API could not be reached (connection refused, reset, timeout), after any retries.
+ *
+ * @since 0.1.0
+ */
 export class PrefectConnectionError extends PrefectBridgeError {
   /** HTTP method of the failed request. */
   readonly method: string;
@@ -179,6 +203,8 @@ export class PrefectConnectionError extends PrefectBridgeError {
  * The request was not sent because the client already knows the server is down: an earlier
  * request failed and `GET /health` did not answer either (the client's circuit is open). Thrown at
  * once, without touching the network, until a later health check succeeds.
+ *
+ * @since 0.1.0
  */
 export class PrefectUnavailableError extends PrefectBridgeError {
   /** HTTP method of the request not sent. */
@@ -215,6 +241,8 @@ export class PrefectUnavailableError extends PrefectBridgeError {
 /**
  * The server refused a state transition with `ABORT` (for example a task run set RUNNING while its
  * flow run is not RUNNING). Mirrors Python Prefect's `Abort`.
+ *
+ * @since 0.1.0
  */
 export class PrefectAbortError extends PrefectBridgeError {
   /** `flow run` or `task run`. */
@@ -254,7 +282,11 @@ export function describeCause(cause: unknown): string {
   return String(cause);
 }
 
-/** A throwaway Prefect server (`@weft/prefect-bridge/testing`) could not be installed or started. */
+/**
+ * A throwaway Prefect server (`@weft/prefect-bridge/testing`) could not be installed or started.
+ *
+ * @since 0.1.0
+ */
 export class PrefectServerError extends PrefectBridgeError {
   /** @param message Says what is missing or what the server printed. */
   constructor(message: string, options?: ErrorOptions) {

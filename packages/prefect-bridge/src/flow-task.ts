@@ -30,7 +30,11 @@ interface FlowEngine {
 
 const engineVar = new ContextVar<FlowEngine>('weft.prefect.flow_engine');
 
-/** Options of {@link flow}. */
+/**
+ * Options of {@link flow}.
+ *
+ * @since 0.1.0
+ */
 export interface FlowOptions {
   /** Flow name; default the function's name. */
   readonly name?: string;
@@ -48,7 +52,11 @@ export interface FlowOptions {
   readonly flushTimeoutMs?: number;
 }
 
-/** Options of {@link task}. */
+/**
+ * Options of {@link task}.
+ *
+ * @since 0.1.0
+ */
 export interface TaskOptions {
   /** Task name; default the function's name. */
   readonly name?: string;
@@ -77,6 +85,8 @@ function nameOf(fn: (...args: never[]) => unknown, given: string | undefined, wh
  * Wraps `fn` as a flow: each call creates a flow run (PENDING → RUNNING), runs `fn` with the flow
  * run bound (so `getRunLogger()` is the flow-run logger and `task()`s attach to this run), then
  * flushes its logs and sets COMPLETED, or FAILED with the error (and rethrows it).
+ *
+ * @since 0.1.0
  */
 export function flow<A extends unknown[], R>(
   fn: (...args: A) => R,
@@ -131,6 +141,8 @@ export function flow<A extends unknown[], R>(
  * Wraps `fn` as a task: each call creates a task run in the current flow run (or a standalone one
  * outside any flow), runs `fn` with the task run bound (so `getRunLogger()` is the task-run
  * logger), and sets COMPLETED, or FAILED with the error (and rethrows it).
+ *
+ * @since 0.1.0
  */
 export function task<A extends unknown[], R>(
   fn: (...args: A) => R,

@@ -9,7 +9,11 @@ import { levelName } from './levels.js';
 import type { LogRecord, LogSink, SinkOptions } from './log-record.js';
 import { formatTimestamp } from './timestamps.js';
 
-/** The JSON object written per record. */
+/**
+ * The JSON object written per record.
+ *
+ * @since 0.1.0
+ */
 export interface JsonLogLine {
   timestamp: string;
   level: number;
@@ -21,7 +25,11 @@ export interface JsonLogLine {
   extra: Record<string, unknown>;
 }
 
-/** Converts a record to the object {@link JsonLinesFileSink} writes. */
+/**
+ * Converts a record to the object {@link JsonLinesFileSink} writes.
+ *
+ * @since 0.1.0
+ */
 export function toJsonLogLine(record: LogRecord): JsonLogLine {
   return {
     timestamp: formatTimestamp(record.timestamp),
@@ -35,7 +43,11 @@ export function toJsonLogLine(record: LogRecord): JsonLogLine {
   };
 }
 
-/** Options of {@link JsonLinesFileSink}. */
+/**
+ * Options of {@link JsonLinesFileSink}.
+ *
+ * @since 0.1.0
+ */
 export interface JsonLinesFileSinkOptions extends SinkOptions {
   /** Called once with a description when writing fails; default prints to stderr. */
   readonly onError?: (message: string) => void;
@@ -45,6 +57,8 @@ export interface JsonLinesFileSinkOptions extends SinkOptions {
  * Appends records to a file as JSON Lines. Writes are batched and asynchronous; `flush()` resolves
  * when everything written so far is on disk (handed to the OS). Values in `extra` that JSON cannot
  * represent (BigInt, cycles) are written as strings.
+ *
+ * @since 0.1.0
  */
 export class JsonLinesFileSink implements LogSink {
   /** Minimum level written; default 0 (everything). */

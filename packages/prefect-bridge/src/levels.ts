@@ -5,7 +5,11 @@
  */
 import { PrefectConfigError } from './errors.js';
 
-/** Numeric log levels, identical to Python's `logging` module. */
+/**
+ * Numeric log levels, identical to Python's `logging` module.
+ *
+ * @since 0.1.0
+ */
 export const LogLevel = Object.freeze({
   DEBUG: 10,
   INFO: 20,
@@ -14,10 +18,18 @@ export const LogLevel = Object.freeze({
   CRITICAL: 50,
 } as const);
 
-/** One of the five standard level names. */
+/**
+ * One of the five standard level names.
+ *
+ * @since 0.1.0
+ */
 export type LevelName = keyof typeof LogLevel;
 
-/** Anything accepted where a level is expected: a number or a (case-insensitive) level name. */
+/**
+ * Anything accepted where a level is expected: a number or a (case-insensitive) level name.
+ *
+ * @since 0.1.0
+ */
 export type LevelLike = number | LevelName | Lowercase<LevelName> | 'WARN' | 'warn';
 
 const NAMES = new Map<number, string>([
@@ -31,6 +43,8 @@ const NAMES = new Map<number, string>([
 /**
  * The name Python's `logging.getLevelName` gives a level number: `INFO` for 20, `Level 15` for a
  * non-standard number.
+ *
+ * @since 0.1.0
  */
 export function levelName(level: number): string {
   return NAMES.get(level) ?? `Level ${level}`;
@@ -42,6 +56,8 @@ export function levelName(level: number): string {
  * @param value The level to parse.
  * @param source Names where the value came from (an option or environment variable), for the error.
  * @throws {PrefectConfigError} naming `source` when the value is not a level.
+ *
+ * @since 0.1.0
  */
 export function parseLevel(value: LevelLike | string, source = 'level'): number {
   if (typeof value === 'number') {

@@ -4,12 +4,18 @@
  * @module
  */
 
-/** Extra fields bound to a logger or passed with one call (Python's `extra=`). */
+/**
+ * Extra fields bound to a logger or passed with one call (Python's `extra=`).
+ *
+ * @since 0.1.0
+ */
 export type LogExtra = Readonly<Record<string, unknown>>;
 
 /**
  * One log event. Records are plain structured-cloneable objects (when their `extra` values are),
  * so records emitted in a worker thread travel to the main thread unchanged.
+ *
+ * @since 0.1.0
  */
 export interface LogRecord {
   /** Logger name: `prefect.task_runs`, `prefect.flow_runs`, or one of their children. */
@@ -32,13 +38,21 @@ export interface LogRecord {
   readonly extra: LogExtra;
 }
 
-/** Options every sink may take. */
+/**
+ * Options every sink may take.
+ *
+ * @since 0.1.0
+ */
 export interface SinkOptions {
   /** Records below this level are not written to the sink. */
   readonly level?: number;
 }
 
-/** Something that receives log records. */
+/**
+ * Something that receives log records.
+ *
+ * @since 0.1.0
+ */
 export interface LogSink {
   /** Minimum level this sink accepts (records below it are not passed to `write`). */
   readonly level: number;

@@ -14,11 +14,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
-import { PrefectClient } from './client.js';
 import { ConsoleSink } from './console-sink.js';
 import { PrefectConfigError } from './errors.js';
 import type { LogRecord, LogSink } from './log-record.js';
-import { PrefectApiSink } from './prefect-api-sink.js';
 
 const ENV_KEY = '@weft/prefect-bridge/log-forwarding/v1';
 const STATE_KEY = Symbol.for('@weft/prefect-bridge/log-routing/v1');
@@ -85,16 +83,40 @@ function route(sinks: readonly LogSink[]): Route {
   return { sinks: [...sinks], minLevel };
 }
 
-/** Whether this thread forwards its records to a root thread (it is a worker spawned after the root started routing). */
+/**
+ * Whether this thread forwards its records to a root thread (it is a worker spawned after the root started routing).
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export function isForwardingThread(): boolean {
   return state.role === 'forwarder';
 }
 
 /**
+ * Default sinks other modules add in a root thread, asked when the defaults are first built: the
+ * Prefect API sink (`prefect-api-sink.ts` adds it when `PREFECT_API_URL` is set). Kept out of this
+ * module so that the logging entry point does not load Prefect's client.
+ */
+const defaultSinkProviders: (() => LogSink | undefined)[] = [];
+
+/**
+ * Adds a provider of a default sink: called once, when a root thread's default sinks are first
+ * built; `undefined` adds nothing.
+ *
+ * @internal
+ */
+export function addDefaultSinkProvider(provider: () => LogSink | undefined): void {
+  defaultSinkProviders.push(provider);
+}
+
+/**
  * The sinks records go to when their flow run has no sinks of its own. Built on first use:
  * in a forwarding worker thread, the forwarder to the root thread; otherwise a {@link ConsoleSink},
- * plus a {@link PrefectApiSink} when `PREFECT_API_URL` is set (and
- * `PREFECT_LOGGING_TO_API_ENABLED` is not `false`).
+ * plus the Prefect API sink when `PREFECT_API_URL` is set (and `PREFECT_LOGGING_TO_API_ENABLED`
+ * is not `false`) and the main entry point of the package is loaded.
+ *
+ * @since 0.1.0
  */
 export function getDefaultSinks(): readonly LogSink[] {
   return defaultRoute().sinks;
@@ -107,9 +129,9 @@ function defaultRoute(): Route {
       sinks.push(forwarderSink());
     } else {
       sinks.push(new ConsoleSink());
-      const enabled = (process.env.PREFECT_LOGGING_TO_API_ENABLED ?? 'true').trim().toLowerCase();
-      if (PrefectClient.isConfigured() && enabled !== 'false' && enabled !== '0') {
-        sinks.push(new PrefectApiSink());
+      for (const provide of defaultSinkProviders) {
+        const sink = provide();
+        if (sink !== undefined) sinks.push(sink);
       }
     }
     state.defaultRoute = route(sinks);
@@ -120,6 +142,8 @@ function defaultRoute(): Route {
 /**
  * Replaces this thread's default sinks (the previous ones are not closed). In a forwarding
  * worker thread this stops forwarding to the root thread.
+ *
+ * @since 0.1.0
  */
 export function setDefaultSinks(sinks: readonly LogSink[]): void {
   state.defaultRoute = route(sinks);
@@ -129,6 +153,8 @@ export function setDefaultSinks(sinks: readonly LogSink[]): void {
 /**
  * Sends the records of one flow run to `sinks` (instead of the default sinks) until the returned
  * function is called. Runner hooks and `flow()` use this for their `sinks` option.
+ *
+ * @since 0.1.0
  */
 export function bindRunSinks(flowRunId: string, sinks: readonly LogSink[]): () => void {
   const r = route(sinks);
@@ -139,7 +165,11 @@ export function bindRunSinks(flowRunId: string, sinks: readonly LogSink[]): () =
   };
 }
 
-/** The sinks a record of this flow run goes to. */
+/**
+ * The sinks a record of this flow run goes to.
+ *
+ * @since 0.1.0
+ */
 export function sinksFor(flowRunId: string | null): readonly LogSink[] {
   return ((flowRunId !== null && state.runRoutes.get(flowRunId)) || defaultRoute()).sinks;
 }
@@ -152,6 +182,9 @@ export function minLevelFor(flowRunId: string | null): number {
 /**
  * Passes a record to the sinks of its flow run (or the default sinks). A sink that throws does not
  * keep the record from the other sinks; the first error is rethrown afterwards.
+ *
+ * @since 0.1.0
+ * @experimental
  */
 export function dispatchRecord(record: LogRecord): void {
   const r = (record.flowRunId !== null && state.runRoutes.get(record.flowRunId)) || defaultRoute();
@@ -176,6 +209,9 @@ export function dispatchRecord(record: LogRecord): void {
  * cheap after the first call; a no-op in forwarding threads). The bridge calls this itself when
  * sinks are bound, hooks or flows are created, and loggers are used; call it yourself before
  * spawning workers when none of that happened yet.
+ *
+ * @since 0.1.0
+ * @experimental
  */
 export function ensureLogReceiver(): void {
   if (state.receiver !== undefined || state.role !== 'root') return;
@@ -213,6 +249,9 @@ ensureLogReceiver();
  * Waits until every record posted so far by forwarding worker threads has been dispatched here
  * (at most `timeoutMs`, default 5000). Resolves `true` when nothing is outstanding. Records still
  * missing when it times out count as lost in transit: later waits do not wait for them again.
+ *
+ * @since 0.1.0
+ * @experimental
  */
 export async function waitForWorkerLogs(timeoutMs = 5000): Promise<boolean> {
   const receiver = state.receiver;
@@ -237,6 +276,8 @@ export async function waitForWorkerLogs(timeoutMs = 5000): Promise<boolean> {
  * (default 5000): a sink still sending then (a slow or unreachable server) carries on in the
  * background, and what it cannot deliver is counted in its stats. Resolves `true` when everything
  * was delivered (or given up on by the sinks) in time. Never rejects.
+ *
+ * @since 0.1.0
  */
 export async function flushLogs(
   options: { timeoutMs?: number; sinks?: readonly LogSink[] } = {},
@@ -279,6 +320,9 @@ function forwarderSink(): WorkerForwardSink {
 /**
  * The default sink of a forwarding worker thread: batches records per microtask and posts them to
  * the root thread, which dispatches them with the flow/task run ids they carry.
+ *
+ * @since 0.1.0
+ * @experimental
  */
 export class WorkerForwardSink implements LogSink {
   /** Forwards everything; the root thread's sinks filter by level. */

@@ -5,7 +5,11 @@
  */
 import type { LogRecord, LogSink, SinkOptions } from './log-record.js';
 
-/** Keeps every record it receives in {@link MemorySink.records}, in arrival order. */
+/**
+ * Keeps every record it receives in {@link MemorySink.records}, in arrival order.
+ *
+ * @since 0.1.0
+ */
 export class MemorySink implements LogSink {
   /** Minimum level kept; default 0 (everything, DEBUG included). */
   readonly level: number;

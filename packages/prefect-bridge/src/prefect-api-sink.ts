@@ -10,15 +10,24 @@ import { logCreateOf } from './client-logs.js';
 import { MissingContextError, PrefectConfigError } from './errors.js';
 import { defaultLevelFromEnv } from './levels.js';
 import type { LogRecord, LogSink, SinkOptions } from './log-record.js';
+import { addDefaultSinkProvider } from './log-routing.js';
 import { formatTimestamp } from './timestamps.js';
 
-/** What to do with a record that has neither a flow run id nor a task run id. */
+/**
+ * What to do with a record that has neither a flow run id nor a task run id.
+ *
+ * @since 0.1.0
+ */
 export type WhenMissingFlow = 'warn' | 'error' | 'ignore';
 
 /** Suffix appended to a message cut to fit `maxLogBytes` (Prefect's). */
 export const TRUNCATION_SUFFIX = '... [truncated]';
 
-/** Options of {@link PrefectApiSink}. Defaults follow Prefect's `PREFECT_LOGGING_TO_API_*` settings. */
+/**
+ * Options of {@link PrefectApiSink}. Defaults follow Prefect's `PREFECT_LOGGING_TO_API_*` settings.
+ *
+ * @since 0.1.0
+ */
 export interface PrefectApiSinkOptions extends SinkOptions {
   /** Client to send with; default one configured from the environment. */
   readonly client?: PrefectClient;
@@ -40,7 +49,11 @@ export interface PrefectApiSinkOptions extends SinkOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Counters of a {@link PrefectApiSink}. */
+/**
+ * Counters of a {@link PrefectApiSink}.
+ *
+ * @since 0.1.0
+ */
 export interface PrefectApiSinkStats {
   /** Records waiting in the queue. */
   readonly queued: number;
@@ -60,7 +73,11 @@ export interface PrefectApiSinkStats {
   readonly batches: number;
 }
 
-/** What became of the records of one flow run followed with {@link PrefectApiSink.trackRun}. */
+/**
+ * What became of the records of one flow run followed with {@link PrefectApiSink.trackRun}.
+ *
+ * @since 0.1.0
+ */
 export interface RunLogDelivery {
   /** Records of the run that were not sent: failed or dropped (counted in `failed`/`dropped` of the stats too). */
   readonly notSent: number;
@@ -95,6 +112,8 @@ let exitHookInstalled = false;
  * (`stats.failed`, and per flow run with {@link PrefectApiSink.trackRun}), and one
  * `--- Error logging to API ---` report is written; nothing rejects. While the client knows the
  * server is down (its circuit is open), batches fail at once instead of waiting on the network.
+ *
+ * @since 0.1.0
  */
 export class PrefectApiSink implements LogSink {
   /** Minimum level shipped; default `PREFECT_LOGGING_LEVEL` or INFO. */
@@ -507,3 +526,12 @@ function positive(value: number, name: string, allowZero = false): void {
     throw new PrefectConfigError(`PrefectApiSink option ${name} must be a positive number, got ${value}`);
   }
 }
+
+// A root thread's default sinks include an API sink when the API is configured and logging to it
+// is not turned off (PREFECT_LOGGING_TO_API_ENABLED=false), as in Prefect.
+addDefaultSinkProvider(() => {
+  const enabled = (process.env.PREFECT_LOGGING_TO_API_ENABLED ?? 'true').trim().toLowerCase();
+  return PrefectClient.isConfigured() && enabled !== 'false' && enabled !== '0'
+    ? new PrefectApiSink()
+    : undefined;
+});

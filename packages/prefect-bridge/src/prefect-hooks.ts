@@ -31,7 +31,11 @@ import {
   taskFailureMessage,
 } from './run-tracker.js';
 
-/** Options of {@link prefectHooks}. */
+/**
+ * Options of {@link prefectHooks}.
+ *
+ * @since 0.1.0
+ */
 export interface PrefectHooksOptions {
   /**
    * Client of the Prefect server to report to. Default: one from `PREFECT_API_URL` when set;
@@ -77,6 +81,8 @@ const MAX_REMEMBERED_RUNS = 1000;
  * Runner hooks reporting pipeline runs to Prefect (see {@link prefectHooks}). Keeps per-run state
  * keyed by run id, so one instance may serve concurrent runs. Put it first in the `hooks` array so
  * the other hooks already see the task-run context.
+ *
+ * @since 0.1.0
  */
 export class PrefectHooks implements Hooks {
   /** Creates runs and sets their states (API or local). */
@@ -283,6 +289,8 @@ export class PrefectHooks implements Hooks {
  * const hooks = prefectHooks({ client: new PrefectClient() }); // PREFECT_API_URL
  * await new SequentialRunner().run(pipe, catalog, { hooks: [hooks] });
  * ```
+ *
+ * @since 0.1.0
  */
 export function prefectHooks(options: PrefectHooksOptions = {}): PrefectHooks {
   return new PrefectHooks(options);

@@ -22,15 +22,27 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PrefectServerError } from './errors.js';
 
-/** The Prefect version installed by default (pinned: the API shapes the bridge targets). */
+/**
+ * The Prefect version installed by default (pinned: the API shapes the bridge targets).
+ *
+ * @since 0.1.0
+ */
 export const PREFECT_VERSION = '3.9.1';
 
-/** Where the virtual environment for `version` lives by default: `<cwd>/.cache/prefect-venv-<version>`. */
+/**
+ * Where the virtual environment for `version` lives by default: `<cwd>/.cache/prefect-venv-<version>`.
+ *
+ * @since 0.1.0
+ */
 export function defaultVenvDir(version: string = PREFECT_VERSION): string {
   return join(process.cwd(), '.cache', `prefect-venv-${version}`);
 }
 
-/** Options of {@link ensurePrefectInstalled} and {@link startPrefectServer}. */
+/**
+ * Options of {@link ensurePrefectInstalled} and {@link startPrefectServer}.
+ *
+ * @since 0.1.0
+ */
 export interface PrefectInstallOptions {
   /** Prefect version to install; default {@link PREFECT_VERSION}. */
   readonly version?: string;
@@ -160,6 +172,8 @@ async function withLock<T>(venvDir: string, fn: () => Promise<T>): Promise<T> {
  * when missing or broken); returns the path of its `prefect` executable.
  *
  * @throws {PrefectServerError} without a suitable Python, or when venv or pip fail.
+ *
+ * @since 0.1.0
  */
 export async function ensurePrefectInstalled(options: PrefectInstallOptions = {}): Promise<string> {
   const install = resolveInstall(options);
@@ -199,7 +213,11 @@ export async function ensurePrefectInstalled(options: PrefectInstallOptions = {}
   });
 }
 
-/** A free TCP port on 127.0.0.1. */
+/**
+ * A free TCP port on 127.0.0.1.
+ *
+ * @since 0.1.0
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -215,7 +233,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A running Prefect server. */
+/**
+ * A running Prefect server.
+ *
+ * @since 0.1.0
+ */
 export interface PrefectServer {
   /** `http://127.0.0.1:<port>/api`. */
   readonly apiUrl: string;
@@ -246,7 +268,11 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Options of {@link startPrefectServer}. */
+/**
+ * Options of {@link startPrefectServer}.
+ *
+ * @since 0.1.0
+ */
 export interface PrefectServerOptions extends PrefectInstallOptions {
   /** Extra environment for the server, e.g. `PREFECT_SERVER_API_AUTH_STRING`. */
   readonly env?: Record<string, string>;
@@ -254,7 +280,11 @@ export interface PrefectServerOptions extends PrefectInstallOptions {
   readonly timeoutMs?: number;
 }
 
-/** Installs Prefect if needed, starts a server on a free loopback port and waits until it is healthy. */
+/**
+ * Installs Prefect if needed, starts a server on a free loopback port and waits until it is healthy.
+ *
+ * @since 0.1.0
+ */
 export async function startPrefectServer(options: PrefectServerOptions = {}): Promise<PrefectServer> {
   const bin = await ensurePrefectInstalled(options);
   const port = await freePort();

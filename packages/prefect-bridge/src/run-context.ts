@@ -7,7 +7,11 @@
 import { type Codec, ContextVar, type Json } from '@weft/contextvars';
 import { InvalidRunContextError, MissingContextError } from './errors.js';
 
-/** Identity of a flow run (Prefect's `FlowRunContext.flow_run` plus the flow name). */
+/**
+ * Identity of a flow run (Prefect's `FlowRunContext.flow_run` plus the flow name).
+ *
+ * @since 0.1.0
+ */
 export interface FlowRunInfo {
   /** Flow run id (a UUID). */
   readonly id: string;
@@ -17,7 +21,11 @@ export interface FlowRunInfo {
   readonly flowName: string;
 }
 
-/** Identity of a task run (Prefect's `TaskRunContext.task_run` plus the task name). */
+/**
+ * Identity of a task run (Prefect's `TaskRunContext.task_run` plus the task name).
+ *
+ * @since 0.1.0
+ */
 export interface TaskRunInfo {
   /** Task run id (a UUID). */
   readonly id: string;
@@ -81,13 +89,21 @@ export const taskRunCodec: Codec<TaskRunInfo> = {
   },
 };
 
-/** The current flow run (propagates into worker threads). Unbound outside a flow run. */
+/**
+ * The current flow run (propagates into worker threads). Unbound outside a flow run.
+ *
+ * @since 0.1.0
+ */
 export const flowRunVar = new ContextVar<FlowRunInfo>(FLOW_RUN_VAR_NAME, {
   propagate: true,
   codec: flowRunCodec,
 });
 
-/** The current task run (propagates into worker threads). Unbound outside a task run. */
+/**
+ * The current task run (propagates into worker threads). Unbound outside a task run.
+ *
+ * @since 0.1.0
+ */
 export const taskRunVar = new ContextVar<TaskRunInfo>(TASK_RUN_VAR_NAME, {
   propagate: true,
   codec: taskRunCodec,
@@ -99,7 +115,11 @@ export const runLoggerDisabledVar = new ContextVar<boolean>(RUN_LOGGER_DISABLED_
   propagate: true,
 });
 
-/** The run the current code belongs to, as returned by {@link getRunContext}. */
+/**
+ * The run the current code belongs to, as returned by {@link getRunContext}.
+ *
+ * @since 0.1.0
+ */
 export type RunContext =
   | {
       /** Inside a task run. */
@@ -121,6 +141,8 @@ export type RunContext =
  * runs inside a task (their ids differ) or there is no task run.
  *
  * @throws {MissingContextError} outside any flow or task run.
+ *
+ * @since 0.1.0
  */
 export function getRunContext(): RunContext {
   const flowRun = flowRunVar.get(undefined);
@@ -132,7 +154,11 @@ export function getRunContext(): RunContext {
   throw new MissingContextError();
 }
 
-/** Like {@link getRunContext} but returns `undefined` outside a run instead of throwing. */
+/**
+ * Like {@link getRunContext} but returns `undefined` outside a run instead of throwing.
+ *
+ * @since 0.1.0
+ */
 export function tryGetRunContext(): RunContext | undefined {
   const flowRun = flowRunVar.get(undefined);
   const taskRun = taskRunVar.get(undefined);
@@ -146,12 +172,18 @@ export function tryGetRunContext(): RunContext | undefined {
 /**
  * Runs `fn` inside `flowRun` (in a copy of the current context: nothing leaks to the caller).
  * A task run bound by an outer scope stays visible, as a task that starts a subflow.
+ *
+ * @since 0.1.0
  */
 export function runInFlowRun<R>(flowRun: FlowRunInfo, fn: () => R): R {
   return flowRunVar.run(Object.freeze({ ...flowRun }), fn);
 }
 
-/** Runs `fn` inside `taskRun` (in a copy of the current context). */
+/**
+ * Runs `fn` inside `taskRun` (in a copy of the current context).
+ *
+ * @since 0.1.0
+ */
 export function runInTaskRun<R>(taskRun: TaskRunInfo, fn: () => R): R {
   return taskRunVar.run(Object.freeze({ ...taskRun }), fn);
 }

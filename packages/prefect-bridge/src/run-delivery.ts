@@ -10,7 +10,11 @@ import type { FlowRunInfo } from './run-context.js';
 import { flowRunLogger } from './run-logger.js';
 import type { RunTracker } from './run-tracker.js';
 
-/** What of a run did not reach the Prefect server (all zero / false when everything did). */
+/**
+ * What of a run did not reach the Prefect server (all zero / false when everything did).
+ *
+ * @since 0.1.0
+ */
 export interface RunDelivery {
   /** The server concerned. */
   readonly apiUrl: string;

@@ -26,6 +26,8 @@ const UNKNOWN = '<unknown>';
 /**
  * A logger bound to a flow run or task run (Prefect's `PrefectLogAdapter`). Every record carries
  * the bound ids and `extra` fields; per-call `extra` values win over bound ones.
+ *
+ * @since 0.1.0
  */
 export class RunLogger {
   /** Logger name (`prefect.task_runs`, `prefect.flow_runs`, a child of those, or `null`). */
@@ -164,6 +166,8 @@ const flowLoggers = new WeakMap<FlowRunInfo, RunLogger>();
  * is returned instead of throwing).
  *
  * @throws {MissingContextError} "There is no active flow or task run context." outside a run.
+ *
+ * @since 0.1.0
  */
 export function getRunLogger(extra?: LogExtra): RunLogger {
   const flowRun = flowRunVar.get(undefined);
@@ -225,17 +229,25 @@ function buildFlowRunLogger(flowRun: FlowRunInfo, extra: LogExtra | undefined, d
  * Runs `fn` with run loggers disabled: `getRunLogger()` returns a logger that drops everything,
  * and outside a run it returns one instead of throwing (Prefect's `disable_run_logger()`, for
  * unit-testing task functions). The setting follows `fn`'s async work and worker threads.
+ *
+ * @since 0.1.0
  */
 export function disableRunLogger<R>(fn: () => R): R {
   return runLoggerDisabledVar.run(true, fn);
 }
 
-/** A flow run given by id alone, or with its names. */
+/**
+ * A flow run given by id alone, or with its names.
+ *
+ * @since 0.1.0
+ */
 export type FlowRunRef = { readonly id: string; readonly name?: string; readonly flowName?: string };
 
 /**
  * A flow-run logger without a run context (Prefect's `flow_run_logger`), e.g. for hooks that run
  * outside the run. Missing names are `<unknown>`.
+ *
+ * @since 0.1.0
  */
 export function flowRunLogger(flowRun: FlowRunRef, extra?: LogExtra): RunLogger {
   if (typeof flowRun?.id !== 'string' || flowRun.id === '') {
@@ -249,7 +261,11 @@ export function flowRunLogger(flowRun: FlowRunRef, extra?: LogExtra): RunLogger 
   );
 }
 
-/** A task run given by id (and its flow run id), with optional names. */
+/**
+ * A task run given by id (and its flow run id), with optional names.
+ *
+ * @since 0.1.0
+ */
 export type TaskRunRef = {
   readonly id: string;
   readonly name?: string;
@@ -260,6 +276,8 @@ export type TaskRunRef = {
 /**
  * A task-run logger without a run context (Prefect's `task_run_logger`). The flow run supplies
  * `flow_run_name`/`flow_name` and, when the task run has no `flowRunId`, the flow run id.
+ *
+ * @since 0.1.0
  */
 export function taskRunLogger(taskRun: TaskRunRef, flowRun?: FlowRunRef, extra?: LogExtra): RunLogger {
   if (typeof taskRun?.id !== 'string' || taskRun.id === '') {

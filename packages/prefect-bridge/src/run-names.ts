@@ -71,6 +71,8 @@ const ANIMALS = [
  * ```ts
  * prefectHooks({ flowRunName: () => generateRunName() }); // 'crimson-falcon', 'polar-otter', …
  * ```
+ *
+ * @since 0.1.0
  */
 export function generateRunName(): string {
   return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}-${ANIMALS[randomInt(ANIMALS.length)]}`;

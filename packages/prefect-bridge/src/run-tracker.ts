@@ -11,7 +11,11 @@ import { environmentPrefectClient, PrefectClient } from './client.js';
 import { PrefectConfigError } from './errors.js';
 import type { FlowRunInfo, TaskRunInfo } from './run-context.js';
 
-/** How a run ended. */
+/**
+ * How a run ended.
+ *
+ * @since 0.1.0
+ */
 export type RunOutcome =
   | { readonly ok: true }
   | {
@@ -23,7 +27,11 @@ export type RunOutcome =
       readonly cancelled?: boolean;
     };
 
-/** What is needed to start a flow run. */
+/**
+ * What is needed to start a flow run.
+ *
+ * @since 0.1.0
+ */
 export interface FlowRunStart {
   readonly flowName: string;
   /** Run name; generated when absent. */
@@ -32,7 +40,11 @@ export interface FlowRunStart {
   readonly parameters?: Record<string, unknown>;
 }
 
-/** What is needed to start a task run. */
+/**
+ * What is needed to start a task run.
+ *
+ * @since 0.1.0
+ */
 export interface TaskRunStart {
   /** The flow run it belongs to; `null` for a standalone task run. */
   readonly flowRun: FlowRunInfo | null;
@@ -46,7 +58,11 @@ export interface TaskRunStart {
   readonly tags?: readonly string[];
 }
 
-/** What a tracker could not report to its server for one flow run. */
+/**
+ * What a tracker could not report to its server for one flow run.
+ *
+ * @since 0.1.0
+ */
 export interface RunReportGaps {
   /** The flow run exists only locally: the server never heard of it. */
   readonly flowRunNotCreated: boolean;
@@ -56,7 +72,11 @@ export interface RunReportGaps {
   readonly statesNotSent: number;
 }
 
-/** Creates runs and moves them through their states. Implementations never reject. */
+/**
+ * Creates runs and moves them through their states. Implementations never reject.
+ *
+ * @since 0.1.0
+ */
 export interface RunTracker {
   /** `api` when reporting to a server, `local` otherwise. */
   readonly mode: 'api' | 'local';
@@ -97,7 +117,11 @@ function finalState(outcome: RunOutcome, kind: 'flow' | 'task'): { type: StateTy
   return { type: outcome.crashed ? 'CRASHED' : 'FAILED', message };
 }
 
-/** A run as recorded by {@link LocalRunTracker}. */
+/**
+ * A run as recorded by {@link LocalRunTracker}.
+ *
+ * @since 0.1.0
+ */
 export interface LocalRunRecord {
   readonly kind: 'flow' | 'task';
   readonly id: string;
@@ -110,7 +134,11 @@ export interface LocalRunRecord {
   message: string | undefined;
 }
 
-/** Options of {@link LocalRunTracker}. */
+/**
+ * Options of {@link LocalRunTracker}.
+ *
+ * @since 0.1.0
+ */
 export interface LocalRunTrackerOptions {
   /**
    * Finished flow runs kept in {@link LocalRunTracker.runs} (with their task runs), most recently
@@ -127,6 +155,8 @@ export interface LocalRunTrackerOptions {
  * and its task runs' records; when it finishes, they join a history of the `maxFinishedRuns` most
  * recently finished flow runs, and the oldest run in that history is released with all its task
  * runs. (A standalone task run, with no flow run, counts as a run of its own.)
+ *
+ * @since 0.1.0
  */
 export class LocalRunTracker implements RunTracker {
   /** Always `local`. */
@@ -235,6 +265,8 @@ interface Gaps {
  * ---` on stderr), carries on with local ids for that flow run and never rejects, so the pipeline
  * finishes either way; what was not reported is counted per flow run ({@link ApiRunTracker.reportGaps}).
  * With the client's circuit breaker open (server known down), each call fails at once.
+ *
+ * @since 0.1.0
  */
 export class ApiRunTracker implements RunTracker {
   /** Always `api`. */

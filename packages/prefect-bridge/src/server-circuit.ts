@@ -7,7 +7,11 @@
  */
 import { describeCause } from './errors.js';
 
-/** Whether a client's server is answering, as its circuit sees it. */
+/**
+ * Whether a client's server is answering, as its circuit sees it.
+ *
+ * @since 0.1.0
+ */
 export interface ServerAvailability {
   /** False while the circuit is open (requests fail at once). */
   readonly available: boolean;

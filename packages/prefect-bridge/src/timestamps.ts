@@ -11,6 +11,8 @@ let last = 0;
  * Current time as integer epoch microseconds, strictly greater than the previous value returned
  * in this thread (the Prefect server sorts logs by timestamp with no tiebreaker, so equal stamps
  * could come back out of emit order).
+ *
+ * @since 0.1.0
  */
 export function nowMicros(): number {
   const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
@@ -18,7 +20,11 @@ export function nowMicros(): number {
   return last;
 }
 
-/** Formats epoch microseconds as `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+/**
+ * Formats epoch microseconds as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+ *
+ * @since 0.1.0
+ */
 export function formatTimestamp(micros: number): string {
   const ms = Math.floor(micros / 1000);
   const iso = new Date(ms).toISOString(); // ...SS.mmmZ

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatTimestamp,
-  LogLevel,
-  levelName,
-  nowMicros,
-  PrefectConfigError,
-  parseLevel,
-} from '../src/index.js';
+import { PrefectConfigError } from '../src/index.js';
+import { formatTimestamp, LogLevel, levelName, nowMicros, parseLevel } from '../src/logging.js';
 
 describe('levels', () => {
   it("uses Python's numbers", () => {

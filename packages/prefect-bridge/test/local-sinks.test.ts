@@ -2,14 +2,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PrefectConfigError } from '../src/index.js';
 import {
   ConsoleSink,
   formatConsoleRecord,
   JsonLinesFileSink,
   type LogRecord,
   MemorySink,
-  PrefectConfigError,
-} from '../src/index.js';
+} from '../src/logging.js';
 
 function record(partial: Partial<LogRecord>): LogRecord {
   return {

@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  flushLogs,
-  type LogRecord,
-  MissingContextError,
-  PrefectApiSink,
-  PrefectClient,
-  PrefectConfigError,
-  TRUNCATION_SUFFIX,
-} from '../src/index.js';
+import { MissingContextError, PrefectApiSink, PrefectClient, PrefectConfigError } from '../src/index.js';
+import { flushLogs, type LogRecord } from '../src/logging.js';
+import { TRUNCATION_SUFFIX } from '../src/prefect-api-sink.js';
 import { freePort } from './support/prefect-server.js';
 import { type ScriptedServer, startScriptedServer } from './support/scripted-server.js';
 

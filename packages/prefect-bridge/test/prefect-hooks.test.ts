@@ -6,18 +6,14 @@
 import { DataCatalog, ParallelRunner, SequentialRunner, ThreadRunner } from '@weft/runner';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import {
-  captureApiProblems,
-  getDefaultSinks,
   LocalRunTracker,
-  type LogRecord,
-  MemorySink,
   PrefectApiSink,
   PrefectClient,
   prefectHooks,
-  setDefaultSinks,
   tryGetRunContext,
 } from '../src/index.js';
-import { freePort } from '../src/testing.js';
+import { getDefaultSinks, type LogRecord, MemorySink, setDefaultSinks } from '../src/logging.js';
+import { captureApiProblems, freePort } from '../src/testing.js';
 import { failingPipeline, happyPipeline } from './fixtures/pipeline-nodes.js';
 
 // worker threads and a real server on a shared, loaded machine: bound each test generously

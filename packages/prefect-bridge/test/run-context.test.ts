@@ -1,17 +1,16 @@
 import { copyContext, deserializeContext, serializeContext } from '@weft/contextvars';
 import { describe, expect, it } from 'vitest';
 import {
-  FLOW_RUN_VAR_NAME,
   type FlowRunInfo,
   getRunContext,
   InvalidRunContextError,
   MissingContextError,
   runInFlowRun,
   runInTaskRun,
-  TASK_RUN_VAR_NAME,
   type TaskRunInfo,
   tryGetRunContext,
 } from '../src/index.js';
+import { FLOW_RUN_VAR_NAME, TASK_RUN_VAR_NAME } from '../src/run-context.js';
 
 const flowRun: FlowRunInfo = { id: 'f-1', name: 'brave-otter', flowName: 'etl' };
 const taskRun: TaskRunInfo = { id: 't-1', name: 'load-0', taskName: 'load', flowRunId: 'f-1' };

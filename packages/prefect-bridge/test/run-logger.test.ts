@@ -4,16 +4,14 @@ import {
   type FlowRunInfo,
   flowRunLogger,
   getRunLogger,
-  LogLevel,
-  MemorySink,
   MissingContextError,
   PrefectBridgeError,
   runInFlowRun,
   runInTaskRun,
-  setDefaultSinks,
   type TaskRunInfo,
   taskRunLogger,
 } from '../src/index.js';
+import { LogLevel, MemorySink, setDefaultSinks } from '../src/logging.js';
 
 const flowRun: FlowRunInfo = { id: 'f-1', name: 'brave-otter', flowName: 'etl' };
 const taskRun: TaskRunInfo = { id: 't-1', name: 'load-0', taskName: 'load', flowRunId: 'f-1' };

@@ -3,16 +3,9 @@
  * (PREFECT_SERVER_API_AUTH_STRING), then stopped in the middle of a flow run.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  captureApiProblems,
-  flow,
-  getRunLogger,
-  MemorySink,
-  PrefectApiError,
-  PrefectApiSink,
-  PrefectClient,
-  task,
-} from '../src/index.js';
+import { flow, getRunLogger, PrefectApiError, PrefectApiSink, PrefectClient, task } from '../src/index.js';
+import { MemorySink } from '../src/logging.js';
+import { captureApiProblems } from '../src/testing.js';
 import { type PrefectServer, startPrefectServer } from './support/prefect-server.js';
 
 const enabled = inject('prefectApiUrl') !== null;

@@ -12,15 +12,14 @@
 import { DataCatalog, type Hooks, ParallelRunner, SequentialRunner } from '@weft/runner';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
-  API_ERROR_HEADER,
-  captureApiProblems,
-  MemorySink,
   PrefectApiSink,
   PrefectClient,
   type PrefectHooks,
   prefectHooks,
   type RunDelivery,
 } from '../src/index.js';
+import { MemorySink } from '../src/logging.js';
+import { API_ERROR_HEADER, captureApiProblems } from '../src/testing.js';
 import { chain } from './fixtures/chain-nodes.js';
 import { type FaultProxy, type ProxyMode, startFaultProxy } from './support/fault-proxy.js';
 import { type PrefectServer, startPrefectServer } from './support/prefect-server.js';

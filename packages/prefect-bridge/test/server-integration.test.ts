@@ -10,22 +10,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serializeContext } from '@weft/contextvars';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
-  API_ERROR_HEADER,
-  captureApiProblems,
   flow,
-  getDefaultSinks,
   getRunLogger,
   type Log,
-  MemorySink,
   MissingContextError,
   PrefectAbortError,
   PrefectApiError,
   PrefectApiSink,
   PrefectClient,
-  setDefaultSinks,
-  TRUNCATION_SUFFIX,
   task,
 } from '../src/index.js';
+import { getDefaultSinks, MemorySink, setDefaultSinks } from '../src/logging.js';
+import { TRUNCATION_SUFFIX } from '../src/prefect-api-sink.js';
+import { API_ERROR_HEADER, captureApiProblems } from '../src/testing.js';
 import { freePort, PREFECT_VERSION } from './support/prefect-server.js';
 import { runTsWorker } from './support/ts-worker.js';
 

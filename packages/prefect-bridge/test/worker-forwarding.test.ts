@@ -1,15 +1,14 @@
 import { getEnvironmentData } from 'node:worker_threads';
 import { serializeContext } from '@weft/contextvars';
 import { describe, expect, it } from 'vitest';
+import { runInFlowRun, runInTaskRun } from '../src/index.js';
 import {
   flushLogs,
   isForwardingThread,
   MemorySink,
-  runInFlowRun,
-  runInTaskRun,
   setDefaultSinks,
   waitForWorkerLogs,
-} from '../src/index.js';
+} from '../src/logging.js';
 import { runTsWorker } from './support/ts-worker.js';
 
 const fixture = new URL('./fixtures/log-worker.ts', import.meta.url);

@@ -7,14 +7,8 @@
  * @module
  */
 import { hostname } from 'node:os';
-import {
-  bindRunSinks,
-  flowRunVar,
-  type LogRecord,
-  type LogSink,
-  sinksFor,
-  taskRunVar,
-} from '@weft/prefect-bridge';
+import { flowRunVar, taskRunVar } from '@weft/prefect-bridge';
+import { bindRunSinks, type LogRecord, type LogSink, sinksFor } from '@weft/prefect-bridge/logging';
 import type {
   AfterNodeRunArgs,
   AfterPipelineRunArgs,

@@ -4,15 +4,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  flushLogs,
   getRunLogger,
-  MemorySink,
   MissingContextError,
   prefectHooks,
   runInFlowRun,
   runInTaskRun,
-  setDefaultSinks,
 } from '@weft/prefect-bridge';
+import { flushLogs, MemorySink, setDefaultSinks } from '@weft/prefect-bridge/logging';
 import { DataCatalog, ParallelRunner } from '@weft/runner';
 import { greeting } from './prefect-bridge-pipeline.mjs';
 

@@ -2,15 +2,13 @@
 import {
   type FlowRunInfo,
   getRunLogger,
-  type LogRecord,
-  type LogSink,
-  MemorySink,
   PrefectBridgeError,
   PrefectClient,
   type RunLogger,
   runInFlowRun,
   type TaskRunInfo,
 } from '@weft/prefect-bridge';
+import { type LogRecord, type LogSink, MemorySink } from '@weft/prefect-bridge/logging';
 
 const flowRun: FlowRunInfo = { id: 'f', name: 'release-check', flowName: 'smoke' };
 const taskRun: TaskRunInfo = { id: 't', name: 'smoke-1', taskName: 'smoke', flowRunId: flowRun.id };
