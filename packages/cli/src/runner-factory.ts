@@ -125,7 +125,7 @@ async function createDistributedRunner(request: RunnerRequest, typescript: boole
       worker: { stdio: 'pipe', ...(typescript ? { typescript: 'tsx' as const } : {}) },
     });
   } catch (error) {
-    if (error instanceof distributed.DistributedError)
+    if (distributed.DistributedError.is(error))
       throw new UsageError(`--runner distributed: ${error.message}`, { cause: error });
     throw error;
   }

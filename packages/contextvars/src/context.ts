@@ -47,10 +47,7 @@ export class Context implements Iterable<[ContextVar<unknown>, unknown]> {
    */
   run<R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): R {
     if (this._entered) {
-      throw new ContextEnteredError(
-        'ERR_CONTEXT_ENTERED',
-        'cannot enter context: the context is already entered',
-      );
+      throw new ContextEnteredError('cannot enter context: the context is already entered');
     }
     this._entered = true;
     try {

@@ -24,7 +24,19 @@ export type ContextVarsErrorCode =
   | 'ERR_CARRIER_INVALID'
   | 'ERR_PROPAGATION_SETUP';
 
-/** Base class of every error thrown by `@weft/contextvars`. */
+/**
+ * Marks every error of this package (on `ContextVarsError.prototype`). A `Symbol.for` key, so that
+ * errors made by another copy of `@weft/contextvars` in the same process carry the same marker.
+ */
+const MARKER = Symbol.for('weft.contextvars.error');
+
+/**
+ * Base class of every error thrown by `@weft/contextvars`: `(code, message, options)`. Subclasses
+ * fix their code (or the set of codes they may carry).
+ *
+ * Check identity with {@link ContextVarsError.is} (`LookupError.is(error)`), not `instanceof`:
+ * `instanceof` fails when two copies of the package are installed.
+ */
 export class ContextVarsError extends Error {
   /** Stable, machine-readable reason. */
   readonly code: ContextVarsErrorCode;
@@ -33,6 +45,44 @@ export class ContextVarsError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * Whether `value` is an error of this class (or one of its subclasses), made by any copy of
+   * `@weft/contextvars`. Never throws.
+   *
+   * @example
+   * ```ts
+   * if (LookupError.is(error)) console.log('unset:', error.varName);
+   * ```
+   */
+  static is<T extends abstract new (...args: never[]) => ContextVarsError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
+    return hasMarker(value, MARKER, this.name);
+  }
+}
+Object.defineProperty(ContextVarsError.prototype, MARKER, { value: true });
+
+/**
+ * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
+ * marked base class. Names rather than identities, so that classes of another copy match.
+ */
+function hasMarker(value: unknown, marker: symbol, className: string): boolean {
+  try {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
+      return false;
+    }
+    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
+      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+      if (typeof ctor === 'function' && ctor.name === className) return true;
+      proto = Object.getPrototypeOf(proto);
+    }
+    return false;
+  } catch {
+    return false;
   }
 }
 
@@ -59,10 +109,20 @@ export class LookupError extends ContextVarsError {
  * Thrown by `ContextVar.reset(token)` when the token was already used, belongs to another
  * variable, or was created in another `Context` (Python's RuntimeError / ValueError cases).
  */
-export class TokenError extends ContextVarsError {}
+export class TokenError extends ContextVarsError {
+  declare readonly code: 'ERR_TOKEN_USED' | 'ERR_TOKEN_FOREIGN_VAR' | 'ERR_TOKEN_FOREIGN_CONTEXT';
+
+  constructor(code: TokenError['code'], message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
 
 /** Thrown by `Context.run` when the context is already entered (Python's RuntimeError). */
-export class ContextEnteredError extends ContextVarsError {}
+export class ContextEnteredError extends ContextVarsError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_CONTEXT_ENTERED', message, options);
+  }
+}
 
 /**
  * Thrown when a context cannot cross a boundary: a value that its variable cannot encode, a payload

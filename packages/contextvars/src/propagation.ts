@@ -279,7 +279,7 @@ export const declaredVariablesPropagator: ContextPropagator = Object.freeze({
       try {
         result = overlay(result, deserializeContext(serialized as SerializedContext));
       } catch (error) {
-        if (error instanceof ContextSerializationError) throw error;
+        if (ContextSerializationError.is(error)) throw error;
         throw carrierError(
           CONTEXT_FIELD,
           `cannot be read: ${(error as Error)?.message ?? String(error)}`,

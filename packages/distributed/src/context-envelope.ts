@@ -117,7 +117,7 @@ export function buildEnvelope(options: EnvelopeOptions): ContextEnvelope {
 
 function envelopeError(node: string, maxBytes: number, error: unknown): ContextEnvelopeError {
   const code = (error as { code?: unknown })?.code;
-  if (error instanceof ContextSerializationError && code === 'ERR_CONTEXT_TOO_LARGE') {
+  if (ContextSerializationError.is(error) && code === 'ERR_CONTEXT_TOO_LARGE') {
     return new ContextEnvelopeError(
       'ERR_CONTEXT_TOO_LARGE',
       `The context of node '${node}' is over the limit of ${maxBytes} bytes (maxContextBytes): ${error.message}. Keep large data in datasets, deny big variables with contextFilter, or raise maxContextBytes.`,

@@ -6,15 +6,99 @@
  * @module
  */
 
-/** Base class of every error thrown by @weft/distributed. */
+/** Codes carried by errors of this package. */
+export type DistributedErrorCode =
+  | 'ERR_CODE_MISMATCH'
+  | 'ERR_CONTEXT_TOO_LARGE'
+  | 'ERR_CONTEXT_UNSERIALIZABLE'
+  | 'ERR_DISTRIBUTED_OPTIONS'
+  | 'ERR_EXPORT_MISSING'
+  | 'ERR_GROUP_INVALID'
+  | 'ERR_GROUP_KEY'
+  | 'ERR_GROUP_LINK'
+  | 'ERR_GROUP_NOT_RUN'
+  | 'ERR_JOB_ENVELOPE'
+  | 'ERR_JOB_ERROR_UNREADABLE'
+  | 'ERR_JOB_FAILED'
+  | 'ERR_JOB_MISSING'
+  | 'ERR_JOB_PAYLOAD'
+  | 'ERR_JOB_SUBMIT'
+  | 'ERR_JOB_TOO_LARGE'
+  | 'ERR_MEMORY_DATASET_BETWEEN_NODES'
+  | 'ERR_MODULE_IMPORT'
+  | 'ERR_MODULE_NOT_SERVED'
+  | 'ERR_NODE_ARGS_UNREADABLE'
+  | 'ERR_NODE_ARGS_UNSERIALIZABLE'
+  | 'ERR_NODE_RESULT_UNREADABLE'
+  | 'ERR_NODE_RESULT_UNSERIALIZABLE'
+  | 'ERR_NO_WORKERS'
+  | 'ERR_REDIS_CONNECT'
+  | 'ERR_REDIS_NOT_INSTALLED'
+  | 'ERR_REDIS_START'
+  | 'ERR_STORAGE_PATH'
+  | 'ERR_STORAGE_WRITE'
+  | 'ERR_WORKER_SPAWN'
+  | 'ERR_WORKER_START';
+
+/**
+ * Marks every error of this package (on `DistributedError.prototype`). A `Symbol.for` key, so that
+ * errors made by another copy of `@weft/distributed` in the same process carry the same marker.
+ */
+const MARKER = Symbol.for('weft.distributed.error');
+
+/**
+ * Base class of every error thrown by @weft/distributed: `(code, message, options)`. Subclasses
+ * name the kind of failure; the `code` says which one exactly.
+ *
+ * Check identity with {@link DistributedError.is} (`NoWorkersError.is(error)`), not `instanceof`:
+ * `instanceof` fails when two copies of the package are installed.
+ */
 export class DistributedError extends Error {
   /** A stable, machine-readable code such as `ERR_DISTRIBUTED_OPTIONS`. */
-  readonly code: string;
+  readonly code: DistributedErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: DistributedErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * Whether `value` is an error of this class (or one of its subclasses), made by any copy of
+   * `@weft/distributed`. Never throws.
+   *
+   * @example
+   * ```ts
+   * if (DistributedError.is(error)) console.error(error.code, error.message);
+   * ```
+   */
+  static is<T extends abstract new (...args: never[]) => DistributedError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
+    return hasMarker(value, MARKER, this.name);
+  }
+}
+Object.defineProperty(DistributedError.prototype, MARKER, { value: true });
+
+/**
+ * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
+ * marked base class. Names rather than identities, so that classes of another copy match.
+ */
+function hasMarker(value: unknown, marker: symbol, className: string): boolean {
+  try {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
+      return false;
+    }
+    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
+      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+      if (typeof ctor === 'function' && ctor.name === className) return true;
+      proto = Object.getPrototypeOf(proto);
+    }
+    return false;
+  } catch {
+    return false;
   }
 }
 
@@ -40,7 +124,7 @@ export class ContextEnvelopeError extends DistributedError {
   /** The node whose job could not be built. */
   readonly node: string;
 
-  constructor(code: string, message: string, node: string, options?: { cause?: unknown }) {
+  constructor(code: DistributedErrorCode, message: string, node: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.node = node;
   }
@@ -51,7 +135,7 @@ export class JobSubmitError extends DistributedError {
   /** The node whose job was refused. */
   readonly node: string;
 
-  constructor(code: string, message: string, node: string, options?: { cause?: unknown }) {
+  constructor(code: DistributedErrorCode, message: string, node: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.node = node;
   }
@@ -65,7 +149,7 @@ export class NodeDataTransferError extends DistributedError {
   /** The node whose data could not be transferred. */
   readonly node: string;
 
-  constructor(code: string, message: string, node: string, options?: { cause?: unknown }) {
+  constructor(code: DistributedErrorCode, message: string, node: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.node = node;
   }
@@ -81,7 +165,13 @@ export class RemoteJobError extends DistributedError {
   /** The BullMQ job id. */
   readonly jobId: string;
 
-  constructor(code: string, message: string, node: string, jobId: string, options?: { cause?: unknown }) {
+  constructor(
+    code: DistributedErrorCode,
+    message: string,
+    node: string,
+    jobId: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
     this.node = node;
     this.jobId = jobId;
@@ -111,7 +201,13 @@ export class GroupNotRunError extends DistributedError {
   /** The node of the same job whose failure kept it from running. */
   readonly blockedBy: string;
 
-  constructor(code: string, message: string, node: string, blockedBy: string, options?: { cause?: unknown }) {
+  constructor(
+    code: DistributedErrorCode,
+    message: string,
+    node: string,
+    blockedBy: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
     this.node = node;
     this.blockedBy = blockedBy;

@@ -20,6 +20,7 @@ export {
   ContextEnvelopeError,
   DistributedConfigError,
   DistributedError,
+  type DistributedErrorCode,
   GroupNotRunError,
   JobSubmitError,
   MemoryDatasetBetweenNodesError,

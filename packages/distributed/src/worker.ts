@@ -553,7 +553,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
       }
       await attempt?.end('failed');
       // Failures of the worker's own (not the node's) cannot get better by retrying.
-      if (error instanceof DistributedError) throw new UnrecoverableError(messageOf(error));
+      if (DistributedError.is(error)) throw new UnrecoverableError(messageOf(error));
       throw error;
     } finally {
       running.delete(jobId);

@@ -54,7 +54,7 @@ function normalizeFilter(filter: ContextFilter, where: string): void {
   try {
     compileContextFilter(filter);
   } catch (error) {
-    if (error instanceof ContextVarsError && error.code === 'ERR_CONTEXT_FILTER_INVALID') {
+    if (ContextVarsError.is(error) && error.code === 'ERR_CONTEXT_FILTER_INVALID') {
       throw new InvalidArgumentError(`${where}: ${error.message}`, { cause: error });
     }
     throw error;
