@@ -13,6 +13,7 @@ import { NodeFailedError, RunCancelledError, RunnerError } from '@weft/runner';
 import type { RunRecord as RecordedRun } from '@weft/viz';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { explainContextFailure, NO_CONTEXT_NOTE } from './context-explanation.js';
+import { errorStack, errorSummary } from './error-text.js';
 import { UsageError } from './errors.js';
 import { parseLoadVersions, parseParams, splitList } from './option-values.js';
 import { DEFAULT_OTLP_ENDPOINT, otlpTracesUrl } from './otel-endpoint.js';
@@ -277,14 +278,6 @@ export async function programName(env: Readonly<Record<string, string | undefine
   return 'npx weft';
 }
 
-function causeText(error: unknown): string {
-  if (error instanceof Error) {
-    const stack = error.stack ?? `${error.name}: ${error.message}`;
-    return stack.includes(error.message) ? stack : `${error.name}: ${error.message}\n${stack}`;
-  }
-  return String(error);
-}
-
 /** Runs `weft run` with parsed flags; returns the exit status. */
 export async function executeRun(flags: RunFlags, args: readonly string[], io: CliIO): Promise<number> {
   const options = toRunOptions(flags, io);
@@ -324,7 +317,7 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
       reportFailed = true;
       const cause = (problem as { cause?: unknown }).cause;
       io.stderr.write(
-        `weft: error: cannot write ${showPath(options.reportPath, io.cwd)}: ${describe(cause ?? problem)}\n`,
+        `weft: error: cannot write ${showPath(options.reportPath, io.cwd)}: ${errorSummary(cause ?? problem)}\n`,
       );
     }
   }
@@ -332,11 +325,11 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
   if (error !== undefined) {
     if (error instanceof NodeFailedError) {
       // A dataset or runner error says all in its message; the node's own error gets its stack.
-      const cause = error.cause instanceof RunnerError ? describe(error.cause) : causeText(error.cause);
+      const cause = error.cause instanceof RunnerError ? errorSummary(error.cause) : errorStack(error.cause);
       io.stderr.write(`\nError in node '${error.node}': ${indentRest(cause)}\n`);
       for (const other of error.otherFailures) {
         io.stderr.write(
-          `Also failed while the run was stopping: node '${other.node}': ${describe(other.error)}\n`,
+          `Also failed while the run was stopping: node '${other.node}': ${errorSummary(other.error)}\n`,
         );
       }
     } else if (error instanceof RunCancelledError) {
@@ -344,7 +337,7 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
         error.abandonedNodes.length > 0 ? ` (left running: ${error.abandonedNodes.join(', ')})` : '';
       io.stderr.write(`\nThe run was stopped${running}.\n`);
     } else {
-      io.stderr.write(`\nThe run failed: ${indentRest(causeText(error))}\n`);
+      io.stderr.write(`\nThe run failed: ${indentRest(errorStack(error))}\n`);
     }
     const explained = explainContextFailure(error, {
       propagateContext: record.propagateContext,
@@ -361,10 +354,6 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
     io.stderr.write('\n--prefect-required: the run completed but was not reported to Prefect (see above).\n');
   }
   return reportFailed ? 1 : result.exitCode;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function indentRest(text: string): string {

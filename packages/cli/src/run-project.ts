@@ -25,6 +25,7 @@ import {
 } from '@weft/runner';
 import type { RunRecord as RecordedRun } from '@weft/viz';
 import { deepMerge, loadConfig, type ProjectConfig } from './config-loader.js';
+import { errorSummary } from './error-text.js';
 import { ConfigError, UsageError } from './errors.js';
 import { unknownParamKeys } from './option-values.js';
 import { type PrefectRequest, type PrefectSession, startPrefect } from './prefect-reporting.js';
@@ -315,10 +316,6 @@ function datasetRecords(pipeline: Pipeline, catalog: DataCatalog): DatasetRecord
   });
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 /** Node and dataset hooks that keep the record and emit the events. */
 class RunTracker implements Hooks {
   readonly #record: RunRecord;
@@ -389,7 +386,7 @@ class RunTracker implements Hooks {
 
   onNodeError({ node, error }: { node: Node; error: unknown }): void {
     const n = this.#byName.get(node.name);
-    if (n !== undefined) n.error = describe(error);
+    if (n !== undefined) n.error = errorSummary(error);
     this.#finish(node.name, 'failed', error);
   }
 
@@ -442,7 +439,7 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     try {
       listener(event);
     } catch (error) {
-      process.stderr.write(`weft: an onEvent listener threw on '${event.type}': ${describe(error)}\n`);
+      process.stderr.write(`weft: an onEvent listener threw on '${event.type}': ${errorSummary(error)}\n`);
     }
   };
   const log = (text: string, level: 'info' | 'warning' = 'info') => emit({ type: 'log', level, text });
@@ -636,8 +633,8 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
       record.status = error instanceof RunCancelledError ? 'cancelled' : 'failed';
       record.error =
         error instanceof NodeFailedError
-          ? `Node '${error.node}' failed: ${describe(error.cause)}`
-          : describe(error);
+          ? `Node '${error.node}' failed: ${errorSummary(error.cause)}`
+          : errorSummary(error);
       if (error instanceof NodeFailedError || error instanceof RunCancelledError) {
         record.resume = { fromNodes: [...error.resume.fromNodes], remaining: error.resume.remaining };
       }
