@@ -5,11 +5,11 @@
  */
 import { inspect } from 'node:util';
 import { CONTEXT_VAR_BRAND, currentContext, readLeaf } from './bindings.js';
+import type { Codec } from './codec.js';
 import { contextWithMap } from './context.js';
 import { ContextSerializationError, LookupError, reasonOf, TokenError } from './errors.js';
 import type { Leaf, PersistentMap } from './persistent-map.js';
 import { propagationState, unpropagatedHint, warnUnpropagated } from './propagation-state.js';
-import type { Codec } from './serialization.js';
 import { adoptPlaceholderId, allocateId, type ContextState, state } from './shared-state.js';
 
 /** Options of {@link ContextVar}. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { currentContext, leafVar } from './bindings.js';
+import type { Json } from './codec.js';
 import { type Context, contextWithMap } from './context.js';
 import { type ContextFilter, compileContextFilter } from './context-filter.js';
 import { type ContextVar, decodeValue } from './context-var.js';
@@ -13,14 +14,7 @@ import { ContextSerializationError, reasonOf } from './errors.js';
 import { PersistentMap } from './persistent-map.js';
 import { type ContextState, type Placeholder, placeholderFor, state } from './shared-state.js';
 
-/** A JSON value: what survives `JSON.parse(JSON.stringify(x))` unchanged. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Encodes a variable's value to JSON and back, for values that are not JSON already. */
-export interface Codec<T> {
-  encode(value: T): Json;
-  decode(json: Json): T;
-}
+export type { Codec, Json } from './codec.js';
 
 /** The wire form of a context: plain JSON, versioned. Treat it as immutable. */
 export interface SerializedContext {
