@@ -8,39 +8,42 @@ import { fileURLToPath } from 'node:url';
 import { propagationSetupModules } from '@weft/contextvars';
 import { type TypeScriptLoader, typescriptExecArgv } from '@weft/executor';
 import { WorkerProcessError } from './errors.js';
+import type { StartWorkerOptions } from './worker.js';
 
-/** Options of {@link spawnWorker}. */
-export interface SpawnWorkerOptions {
+/**
+ * Options of {@link spawnWorker}: the worker's options as `startWorker` takes them (as
+ * `weft-worker` flags, so locations are strings), and how to run the process.
+ */
+export interface SpawnWorkerOptions
+  extends Pick<
+    StartWorkerOptions,
+    | 'queue'
+    | 'prefix'
+    | 'concurrency'
+    | 'lockDurationMs'
+    | 'stalledIntervalMs'
+    | 'maxStalledCount'
+    | 'maxEnvelopeBytes'
+    | 'codeVersion'
+    | 'logFlushMs'
+    | 'name'
+  > {
   /** `redis://` URL or Unix socket path. */
   redis: string;
   /** Shared storage folder. */
   storage: string;
   /** Module URLs (or absolute paths) the worker serves. */
   modules: readonly string[];
-  queue?: string;
-  prefix?: string;
-  concurrency?: number;
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
-  maxStalledCount?: number;
-  /** Largest context envelope a job may carry (`--max-envelope-bytes`). */
-  maxEnvelopeBytes?: number;
   /** On SIGTERM, how long running jobs may finish before they are handed back (`--shutdown-grace`). */
   shutdownGraceMs?: number;
-  /** Release or commit id (`--code-version`), equal to the runner's `codeVersion`. */
-  codeVersion?: string;
   /** Keep node log records in the worker process instead of sending them to the coordinator (`--local-logs`). */
   localLogs?: boolean;
-  /** Most time (ms) between a node's log record and its append to Redis (`--log-flush`). */
-  logFlushMs?: number;
   /**
    * Modules the worker imports first (`--import`), e.g. OpenTelemetry set-up. The set-up module of
    * this process's propagator (`setGlobalPropagator(p, { setupModule })` of `@weft/contextvars`)
    * comes first without being listed here, so the worker extracts what the runner injects.
    */
   imports?: readonly string[];
-  /** Worker name. */
-  name?: string;
   /**
    * The TypeScript loader of the process, for `.ts` modules: `'auto'` (default) gives it tsx when
    * this process runs under tsx, `'tsx'` always, `false` never (as `WorkerThreadExecutor`'s option).
