@@ -28,6 +28,7 @@ import {
   startLocalRegistry,
 } from '../../../tools/release-check/src/index.js';
 import {
+  closeChromium,
   launchChromium,
   MISSING_CHROMIUM,
   openPage,
@@ -228,7 +229,7 @@ describe('npx weft viz in Chromium', () => {
   });
   afterAll(async () => {
     viz?.kill('SIGINT');
-    await browser?.close();
+    await closeChromium(browser);
   });
 
   const nodeClass = (page: Page, name: string) =>

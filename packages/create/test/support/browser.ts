@@ -2,7 +2,7 @@
  * Debian's Chromium through playwright-core, as the viewer's own tests use it, and the rule for a
  * missing binary: skipped with an install hint locally, a failure under CI.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -20,9 +20,12 @@ export function requireChromium(what: string): boolean {
   return false;
 }
 
-/** A headless Chromium with its own profile. */
-export function launchChromium(): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'weft-create-chromium-')), {
+const profiles = new WeakMap<BrowserContext, string>();
+
+/** A headless Chromium with its own profile ({@link closeChromium} removes it). */
+export async function launchChromium(): Promise<BrowserContext> {
+  const profile = mkdtempSync(join(tmpdir(), 'weft-create-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -34,6 +37,16 @@ export function launchChromium(): Promise<BrowserContext> {
     ],
     viewport: { width: 1440, height: 1000 },
   });
+  profiles.set(context, profile);
+  return context;
+}
+
+/** Closes a browser of {@link launchChromium} and removes its profile. */
+export async function closeChromium(browser: BrowserContext | undefined): Promise<void> {
+  if (browser === undefined) return;
+  await browser.close();
+  const profile = profiles.get(browser);
+  if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
 }
 
 /** Opens `url` and waits for the viewer's page to be ready; collects its errors and requests. */
