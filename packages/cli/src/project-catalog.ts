@@ -69,14 +69,14 @@ export function buildCatalog(request: CatalogRequest): DataCatalog {
       ...(request.saveVersion === undefined ? {} : { saveVersion: request.saveVersion }),
     });
   } catch (error) {
-    if (error instanceof DatasetConfigError && error.code === 'ERR_DATASET_LOAD_VERSIONS') {
+    if (DatasetConfigError.is(error) && error.code === 'ERR_DATASET_LOAD_VERSIONS') {
       const loc = where(error.dataset, undefined);
       throw new UsageError(
         `--load-versions: dataset '${error.dataset}' is not versioned${loc === undefined ? '' : ` (${formatLocation(loc)})`}: add 'versioned: true' to its catalog entry`,
         { cause: error },
       );
     }
-    if (error instanceof DatasetNotFoundError && error.code === 'ERR_DATASET_LOAD_VERSIONS') {
+    if (DatasetNotFoundError.is(error) && error.code === 'ERR_DATASET_LOAD_VERSIONS') {
       const name = /\['(.*)'\]/.exec(error.message)?.[1] ?? '?';
       throw new UsageError(
         `--load-versions: the catalog has no dataset '${name}'. Datasets: ${Object.keys(config.catalog).sort().join(', ') || 'none'}`,
@@ -101,7 +101,7 @@ function toConfigError(
   error: unknown,
   where: (dataset: string, key: string | undefined) => ReturnType<ProjectConfig['locate']>,
 ): unknown {
-  if (error instanceof DatasetConfigError) {
+  if (DatasetConfigError.is(error)) {
     const message = error.message.replace(
       /^An exception occurred when parsing config for dataset '[^']*':\n/,
       '',
@@ -110,7 +110,7 @@ function toConfigError(
       cause: error,
     });
   }
-  if (error instanceof DatasetError) return new ConfigError(error.message, undefined, { cause: error });
+  if (DatasetError.is(error)) return new ConfigError(error.message, undefined, { cause: error });
   return error;
 }
 

@@ -323,16 +323,16 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
   }
   if (error === undefined && !record.propagateContext) io.stderr.write(`\n${NO_CONTEXT_NOTE}`);
   if (error !== undefined) {
-    if (error instanceof NodeFailedError) {
+    if (NodeFailedError.is(error)) {
       // A dataset or runner error says all in its message; the node's own error gets its stack.
-      const cause = error.cause instanceof RunnerError ? errorSummary(error.cause) : errorStack(error.cause);
+      const cause = RunnerError.is(error.cause) ? errorSummary(error.cause) : errorStack(error.cause);
       io.stderr.write(`\nError in node '${error.node}': ${indentRest(cause)}\n`);
       for (const other of error.otherFailures) {
         io.stderr.write(
           `Also failed while the run was stopping: node '${other.node}': ${errorSummary(other.error)}\n`,
         );
       }
-    } else if (error instanceof RunCancelledError) {
+    } else if (RunCancelledError.is(error)) {
       const running =
         error.abandonedNodes.length > 0 ? ` (left running: ${error.abandonedNodes.join(', ')})` : '';
       io.stderr.write(`\nThe run was stopped${running}.\n`);
@@ -341,7 +341,7 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
     }
     const explained = explainContextFailure(error, {
       propagateContext: record.propagateContext,
-      node: error instanceof NodeFailedError ? error.node : undefined,
+      node: NodeFailedError.is(error) ? error.node : undefined,
     });
     if (explained !== undefined) io.stderr.write(`\n${explained}`);
     const resume =

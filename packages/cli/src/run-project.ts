@@ -269,7 +269,7 @@ export function selectPipeline(project: LoadedProject, options: RunProjectOption
   try {
     return pipeline.filter(filters);
   } catch (error) {
-    if (!(error instanceof PipelineFilterError)) throw error;
+    if (!PipelineFilterError.is(error)) throw error;
     if (error.filter !== undefined) {
       const what = WHAT[error.filter];
       const list =
@@ -506,7 +506,7 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
       log: (line) => log(line),
     });
   } catch (error) {
-    if (error instanceof RunnerConfigError) {
+    if (RunnerConfigError.is(error)) {
       throw new ConfigError(`--runner ${runnerKind}: ${error.message}`, undefined, { cause: error });
     }
     throw error;
@@ -606,9 +606,9 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     } catch (e) {
       error = e;
     }
-    if (error instanceof NodeNotTransferableError || error instanceof RunnerConfigError) {
+    if (NodeNotTransferableError.is(error) || RunnerConfigError.is(error)) {
       throw new ConfigError(
-        error instanceof NodeNotTransferableError
+        NodeNotTransferableError.is(error)
           ? `${error.message} (weft gives the ${runnerKind} runner the modules under src/; set nodeModules in src/settings.ts to choose them)`
           : error.message,
         undefined,
@@ -630,12 +630,11 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     for (const n of record.nodes) if (n.status === 'running' || n.status === 'pending') n.status = 'not-run';
     if (error === undefined) record.status = 'completed';
     else {
-      record.status = error instanceof RunCancelledError ? 'cancelled' : 'failed';
-      record.error =
-        error instanceof NodeFailedError
-          ? `Node '${error.node}' failed: ${errorSummary(error.cause)}`
-          : errorSummary(error);
-      if (error instanceof NodeFailedError || error instanceof RunCancelledError) {
+      record.status = RunCancelledError.is(error) ? 'cancelled' : 'failed';
+      record.error = NodeFailedError.is(error)
+        ? `Node '${error.node}' failed: ${errorSummary(error.cause)}`
+        : errorSummary(error);
+      if (NodeFailedError.is(error) || RunCancelledError.is(error)) {
         record.resume = { fromNodes: [...error.resume.fromNodes], remaining: error.resume.remaining };
       }
     }

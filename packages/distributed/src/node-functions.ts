@@ -19,7 +19,7 @@ import { DistributedConfigError } from './errors.js';
 export type { NodeFunctionRef as FunctionRef } from '@weft/runner';
 
 function asDistributedError(error: unknown, code: 'ERR_DISTRIBUTED_OPTIONS' | 'ERR_MODULE_IMPORT'): unknown {
-  return error instanceof RunnerConfigError
+  return RunnerConfigError.is(error)
     ? new DistributedConfigError(code, error.message, { cause: error })
     : error;
 }

@@ -113,7 +113,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
   }
 
   #loadError(error: unknown): unknown {
-    if (error instanceof DatasetError) return error;
+    if (DatasetError.is(error)) return error;
     return new DatasetError(
       'ERR_DATASET_LOAD',
       `Failed while loading data from dataset ${this}.\n${messageOf(error)}`,
@@ -124,7 +124,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
   }
 
   #saveError(error: unknown): unknown {
-    if (error instanceof DatasetError) return error;
+    if (DatasetError.is(error)) return error;
     return new DatasetError(
       'ERR_DATASET_SAVE',
       `Failed while saving data to dataset ${this}.\n${messageOf(error)}`,
@@ -135,7 +135,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
   }
 
   #releaseError(error: unknown): unknown {
-    if (error instanceof DatasetError) return error;
+    if (DatasetError.is(error)) return error;
     return new DatasetError(
       'ERR_DATASET_RELEASE',
       `Failed during release for dataset ${this}.\n${messageOf(error)}`,
@@ -150,7 +150,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
     try {
       return await this._exists();
     } catch (error) {
-      if (error instanceof DatasetError) throw error;
+      if (DatasetError.is(error)) throw error;
       throw new DatasetError(
         'ERR_DATASET_EXISTS_CHECK',
         `Failed during exists check for dataset ${this}.\n${messageOf(error)}`,

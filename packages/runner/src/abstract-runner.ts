@@ -17,8 +17,8 @@ import {
   type ResumeSuggestion,
   RunCancelledError,
   RunnerConfigError,
-  RunnerError,
   RunTimeoutError,
+  UnschedulableError,
 } from './errors.js';
 import { HookManager, type RunParams } from './hooks.js';
 import { IntMinHeap } from './min-heap.js';
@@ -194,8 +194,8 @@ export abstract class AbstractRunner {
       return { outputs, report: finalReport };
     } catch (error) {
       if (!closed) await execution.close?.(false, true);
-      const status = error instanceof RunCancelledError ? 'cancelled' : 'failed';
-      if (error instanceof NodeFailedError || error instanceof RunCancelledError) {
+      const status = RunCancelledError.is(error) ? 'cancelled' : 'failed';
+      if (NodeFailedError.is(error) || RunCancelledError.is(error)) {
         options.logger?.warn(error.resume.message);
       }
       await hooks.call('onPipelineError', { ...base, error, report: report(status) });
@@ -223,7 +223,7 @@ function warmUp(pipeline: Pipeline, catalog: DataCatalog): void {
       .join('');
     throw new MissingInputsError(
       `Pipeline input(s) ${setRepr(missing)} not found in the ${catalog.constructor.name}${why}`,
-      missing,
+      { missing },
     );
   }
 }
@@ -541,13 +541,17 @@ class Scheduler {
     const first = this.#failures[0];
     if (first !== undefined) {
       const name = (this.#plan.nodes[first.index] as Node).name;
-      this.#reject(new NodeFailedError(name, first.error, this.#resume(), this.#otherFailures()));
+      this.#reject(
+        new NodeFailedError(name, first.error, {
+          resume: this.#resume(),
+          otherFailures: this.#otherFailures(),
+        }),
+      );
       return;
     }
     if (this.completed !== this.#plan.nodes.length) {
       this.#reject(
-        new RunnerError(
-          'ERR_UNSCHEDULABLE',
+        new UnschedulableError(
           `Unable to schedule new tasks although some nodes have not been run: ${setRepr(this.#nodesWith((st) => st !== 2).map((n) => n.name))}`,
         ),
       );
@@ -576,7 +580,13 @@ class Scheduler {
     const first = this.#failures[0];
     if (first !== undefined) {
       const name = (this.#plan.nodes[first.index] as Node).name;
-      this.#reject(new NodeFailedError(name, first.error, resume, this.#otherFailures(), abandonedNodes));
+      this.#reject(
+        new NodeFailedError(name, first.error, {
+          resume,
+          otherFailures: this.#otherFailures(),
+          abandonedNodes,
+        }),
+      );
       return;
     }
     let running = abandonedNodes.length > 0 ? ` Nodes still running: ${setRepr(abandonedNodes)}.` : '';
@@ -589,21 +599,17 @@ class Scheduler {
     if (timedOut) {
       this.#reject(
         new RunTimeoutError(
-          'ERR_RUN_TIMEOUT',
           `Pipeline run timed out after ${this.options.timeoutMs} ms.${running}\n${resume.message}`,
-          abandonedNodes,
-          resume,
+          { abandonedNodes, resume },
         ),
       );
     } else {
       this.#reject(
-        new RunCancelledError(
-          'ERR_RUN_CANCELLED',
-          `Pipeline run was cancelled.${running}\n${resume.message}`,
+        new RunCancelledError(`Pipeline run was cancelled.${running}\n${resume.message}`, {
           abandonedNodes,
           resume,
-          reason,
-        ),
+          cause: reason,
+        }),
       );
     }
   }

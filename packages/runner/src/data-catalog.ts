@@ -170,8 +170,7 @@ export class DataCatalog {
         throw new DatasetConfigError(
           'ERR_DATASET_LOAD_VERSIONS',
           `A load version was given for dataset '${name}', which is not versioned: add 'versioned: true' to its catalog entry.`,
-          name,
-          'versioned',
+          { dataset: name, key: 'versioned' },
         );
       }
     }
@@ -312,10 +311,7 @@ export class DataCatalog {
   /** Registers a dataset; unlike {@link set}, an existing name is an error unless `replace` is true. */
   add(name: string, value: unknown, options: { replace?: boolean } = {}): this {
     if (!options.replace && (this.#datasets.has(name) || this.#lazy.has(name))) {
-      throw new DatasetAlreadyExistsError(
-        'ERR_DATASET_EXISTS',
-        `Dataset '${name}' has already been registered`,
-      );
+      throw new DatasetAlreadyExistsError(`Dataset '${name}' has already been registered`);
     }
     return this.set(name, value);
   }
@@ -525,8 +521,11 @@ function checkPatternTemplate(compiled: CompiledPattern, options: unknown): void
   try {
     checkTemplate(compiled, options);
   } catch (error) {
-    if (!(error instanceof DatasetError)) throw error;
-    throw new DatasetConfigError(error.code, error.message, compiled.pattern, undefined, { cause: error });
+    if (!DatasetError.is(error)) throw error;
+    throw new DatasetConfigError(error.code, error.message, {
+      dataset: compiled.pattern,
+      cause: error,
+    });
   }
 }
 
@@ -539,17 +538,14 @@ function buildChecked(name: string, c: CheckedConfig): AbstractDataset {
     throw new DatasetConfigError(
       'ERR_DATASET_CONFIG',
       `An exception occurred when parsing config for dataset '${name}':\n${error instanceof Error ? error.message : String(error)}`,
-      name,
-      undefined,
-      { cause: error },
+      { dataset: name, cause: error },
     );
   }
   if (!(ds instanceof AbstractDataset)) {
     throw new DatasetConfigError(
       'ERR_DATASET_CONFIG',
       `An exception occurred when parsing config for dataset '${name}':\n${c.typeName} did not construct a dataset (an AbstractDataset).`,
-      name,
-      'type',
+      { dataset: name, key: 'type' },
     );
   }
   if (
@@ -560,8 +556,7 @@ function buildChecked(name: string, c: CheckedConfig): AbstractDataset {
     throw new DatasetConfigError(
       'ERR_DATASET_CONFIG',
       `An exception occurred when parsing config for dataset '${name}':\n${c.typeName} does not support versioning (it ignored the 'version' option); remove 'versioned: true'.`,
-      name,
-      'versioned',
+      { dataset: name, key: 'versioned' },
     );
   }
   if (c.metadata !== undefined && ds.metadata === undefined) ds.metadata = c.metadata;
@@ -572,21 +567,26 @@ function notFound(name: string): DatasetNotFoundError {
   return new DatasetNotFoundError('ERR_DATASET_NOT_FOUND', `Dataset '${name}' not found in the catalog`);
 }
 
-/** Dataset errors whose constructor is `(code, message, options)`: the prefixed copy keeps the class. */
-const SAME_SIGNATURE: ReadonlySet<unknown> = new Set([
-  DatasetError,
-  DatasetNotFoundError,
-  DatasetAlreadyExistsError,
-  VersionNotFoundError,
-  VersionAlreadyExistsError,
-]);
-
 function withName(name: string, error: unknown): unknown {
-  if (error instanceof DatasetError && !error.message.startsWith(`${name}: `)) {
-    const Class = (
-      SAME_SIGNATURE.has(error.constructor) ? error.constructor : DatasetError
-    ) as typeof DatasetError;
-    return new Class(error.code, `${name}: ${error.message}`, { cause: error });
+  if (DatasetError.is(error) && !error.message.startsWith(`${name}: `)) {
+    return prefixed(error, `${name}: ${error.message}`);
   }
   return error;
+}
+
+/** A dataset error of the same class (this copy's classes; else `DatasetError`) with `message`. */
+function prefixed(error: DatasetError, message: string): DatasetError {
+  const options = { cause: error };
+  switch (error.constructor) {
+    case DatasetNotFoundError:
+      return new DatasetNotFoundError((error as DatasetNotFoundError).code, message, options);
+    case DatasetAlreadyExistsError:
+      return new DatasetAlreadyExistsError(message, options);
+    case VersionNotFoundError:
+      return new VersionNotFoundError(message, options);
+    case VersionAlreadyExistsError:
+      return new VersionAlreadyExistsError(message, options);
+    default:
+      return new DatasetError(error.code, message, options);
+  }
 }

@@ -94,9 +94,7 @@ function fail(dataset: string, key: string | undefined, message: string, cause?:
   throw new DatasetConfigError(
     'ERR_DATASET_CONFIG',
     `An exception occurred when parsing config for dataset '${dataset}':\n${message}`,
-    dataset,
-    key,
-    cause === undefined ? undefined : { cause },
+    cause === undefined ? { dataset, key } : { dataset, key, cause },
   );
 }
 

@@ -5,29 +5,162 @@
  * @module
  */
 
-/** Base class of every error thrown by @weft/runner. */
+/** The codes of the errors of @weft/runner (`error.code`), stable across releases. */
+export type RunnerErrorCode =
+  | NodeErrorCode
+  | PipelineErrorCode
+  | DatasetErrorCode
+  | RunnerConfigErrorCode
+  | 'ERR_MISSING_INPUTS'
+  | 'ERR_NODE_NOT_TRANSFERABLE'
+  | 'ERR_NODE_FAILED'
+  | 'ERR_RUN_CANCELLED'
+  | 'ERR_RUN_TIMEOUT'
+  | 'ERR_RUN_ABANDONED'
+  | 'ERR_UNSCHEDULABLE';
+
+/** Codes of a node that is defined or called wrongly. */
+export type NodeErrorCode = 'ERR_NODE_DEFINITION' | 'ERR_NODE_INPUT' | 'ERR_NODE_OUTPUT';
+
+/** Codes of {@link PipelineError} and its subclasses. */
+export type PipelineErrorCode =
+  | 'ERR_PIPELINE_ITEM'
+  | 'ERR_PIPELINE_MAPPING'
+  | 'ERR_PIPELINE_NAMESPACE'
+  | 'ERR_PIPELINE_TAG'
+  | PipelineFilterErrorCode
+  | 'ERR_CIRCULAR_DEPENDENCY'
+  | 'ERR_OUTPUT_NOT_UNIQUE'
+  | 'ERR_DUPLICATE_NODE_NAME'
+  | 'ERR_CONFIRM_NOT_UNIQUE';
+
+/** Codes of {@link PipelineFilterError}. */
+export type PipelineFilterErrorCode =
+  | 'ERR_PIPELINE_EMPTY_FILTER'
+  | 'ERR_PIPELINE_UNKNOWN_DATASET'
+  | 'ERR_PIPELINE_UNKNOWN_NAMESPACE'
+  | 'ERR_PIPELINE_UNKNOWN_NODE'
+  | 'ERR_PIPELINE_UNKNOWN_TAG';
+
+/** Codes of {@link DatasetError} and its subclasses. */
+export type DatasetErrorCode =
+  | 'ERR_DATASET_CONFIG'
+  | 'ERR_DATASET_COPY_MODE'
+  | 'ERR_DATASET_EMPTY'
+  | 'ERR_DATASET_EXISTS'
+  | 'ERR_DATASET_EXISTS_CHECK'
+  | 'ERR_DATASET_FACTORY'
+  | 'ERR_DATASET_LOAD'
+  | 'ERR_DATASET_LOAD_VERSIONS'
+  | 'ERR_DATASET_NAME'
+  | 'ERR_DATASET_NOT_FOUND'
+  | 'ERR_DATASET_NO_CONFIRM'
+  | 'ERR_DATASET_PARAMETERS'
+  | 'ERR_DATASET_PATH'
+  | 'ERR_DATASET_PATTERNS'
+  | 'ERR_DATASET_PATTERN_CONFIG'
+  | 'ERR_DATASET_RELEASE'
+  | 'ERR_DATASET_SAVE'
+  | 'ERR_DATASET_SAVE_UNDEFINED'
+  | 'ERR_DATASET_VERSION'
+  | 'ERR_DATASET_VERSIONED_PATH'
+  | 'ERR_DATASET_VERSION_EXISTS'
+  | 'ERR_DATASET_VERSION_NOT_FOUND';
+
+/** Codes of {@link RunnerConfigError}. */
+export type RunnerConfigErrorCode =
+  | 'ERR_RUNNER_HOOKS'
+  | 'ERR_RUNNER_MODULE'
+  | 'ERR_RUNNER_MODULE_CYCLE'
+  | 'ERR_RUNNER_MODULE_TOP_LEVEL'
+  | 'ERR_RUNNER_OPTIONS';
+
+/** The registry key every error of @weft/runner carries, whichever copy of the package made it. */
+const MARKER: unique symbol = Symbol.for('weft.runner.error');
+
+/**
+ * Base class of every error thrown by @weft/runner: a stable string `code`, a message naming the
+ * node, dataset or option at fault, and the original error as `cause` where there is one.
+ *
+ * Check with `RunnerError.is(value)` (or `NodeFailedError.is(value)`, … for a subclass) rather
+ * than `instanceof`: `is` also recognises errors made by another copy of @weft/runner (two
+ * versions in one `node_modules`, a bundled copy), which `instanceof` does not.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await new SequentialRunner().run(p, catalog);
+ * } catch (error) {
+ *   if (NodeFailedError.is(error)) console.error(error.node, error.resume.message);
+ *   else if (RunnerError.is(error) && error.code === 'ERR_MISSING_INPUTS') console.error(error.message);
+ *   else throw error;
+ * }
+ * ```
+ * @since 0.1.0
+ */
 export class RunnerError extends Error {
   /** A stable, machine-readable code such as `ERR_NODE_FAILED`. */
-  readonly code: string;
+  readonly code: RunnerErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: RunnerErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
+
+  /**
+   * True when `value` is an error of this class (or a subclass), made by any copy of
+   * @weft/runner: the check reads a `Symbol.for` marker and the class names on the prototype
+   * chain, not object identity.
+   */
+  static is<T extends RunnerError>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
+    const wanted: string = this.name;
+    return isRunnerError(value, wanted === 'RunnerError' ? undefined : wanted);
+  }
+}
+/** True when `value` carries the marker and, given `className`, has a class of that name in its chain. */
+function isRunnerError(value: unknown, className: string | undefined): boolean {
+  if (value === null || typeof value !== 'object' || !(MARKER in value)) return false;
+  if (className === undefined) return true;
+  for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    if (Object.hasOwn(proto, 'constructor') && proto.constructor?.name === className) return true;
+  }
+  return false;
 }
 
+// On the prototype, not on each instance: the marker stays out of the error's own properties.
+Object.defineProperty(RunnerError.prototype, MARKER, { value: true });
+
 /** `node(...)` was given an invalid function, inputs, outputs, name, tags, namespace or confirms. */
-export class NodeDefinitionError extends RunnerError {}
+export class NodeDefinitionError extends RunnerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_NODE_DEFINITION', message, options);
+  }
+}
 
 /** A node was called with the wrong inputs (`node.run`). */
-export class NodeInputError extends RunnerError {}
+export class NodeInputError extends RunnerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_NODE_INPUT', message, options);
+  }
+}
 
 /** A node function returned something that does not match the node's declared outputs. */
-export class NodeOutputError extends RunnerError {}
+export class NodeOutputError extends RunnerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_NODE_OUTPUT', message, options);
+  }
+}
 
 /** A pipeline could not be built or filtered (unknown names, bad namespace mapping, empty filter). */
-export class PipelineError extends RunnerError {}
+export class PipelineError extends RunnerError {
+  declare readonly code: PipelineErrorCode;
+
+  constructor(code: PipelineErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
 
 /** The filter of `Pipeline.filter()` (and of the method behind it) that an error is about. */
 export type PipelineFilterName =
@@ -39,6 +172,14 @@ export type PipelineFilterName =
   | 'toOutputs'
   | 'nodeNamespaces';
 
+/** What a {@link PipelineFilterError} reports besides its message. */
+export interface PipelineFilterErrorOptions extends ErrorOptions {
+  filter?: PipelineFilterName;
+  unknown?: readonly string[];
+  available?: readonly string[];
+  applied?: Partial<Record<PipelineFilterName, readonly string[]>>;
+}
+
 /**
  * A pipeline filter named something the pipeline does not have (a node, tag, namespace or dataset;
  * code `ERR_PIPELINE_UNKNOWN_*`), or the filters together selected no node
@@ -46,6 +187,7 @@ export type PipelineFilterName =
  * in its own words.
  */
 export class PipelineFilterError extends PipelineError {
+  declare readonly code: PipelineFilterErrorCode;
   /** The filter at fault; `undefined` when the filters together selected nothing. */
   readonly filter: PipelineFilterName | undefined;
   /** The names the pipeline does not have (empty for an empty result). */
@@ -55,21 +197,12 @@ export class PipelineFilterError extends PipelineError {
   /** For an empty result: the filters that were applied, with their values. */
   readonly applied: Readonly<Partial<Record<PipelineFilterName, readonly string[]>>>;
 
-  constructor(
-    code: string,
-    message: string,
-    details: {
-      filter?: PipelineFilterName;
-      unknown?: readonly string[];
-      available?: readonly string[];
-      applied?: Partial<Record<PipelineFilterName, readonly string[]>>;
-    },
-  ) {
-    super(code, message);
-    this.filter = details.filter;
-    this.unknown = details.unknown ?? [];
-    this.available = details.available ?? [];
-    this.applied = details.applied ?? {};
+  constructor(code: PipelineFilterErrorCode, message: string, options: PipelineFilterErrorOptions = {}) {
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.filter = options.filter;
+    this.unknown = options.unknown ?? [];
+    this.available = options.available ?? [];
+    this.applied = options.applied ?? {};
   }
 }
 
@@ -78,29 +211,77 @@ export class CircularDependencyError extends PipelineError {
   /** One cycle, as node names, the first one repeated at the end. */
   readonly cycle: readonly string[];
 
-  constructor(message: string, cycle: readonly string[]) {
-    super('ERR_CIRCULAR_DEPENDENCY', message);
-    this.cycle = cycle;
+  constructor(message: string, options: ErrorOptions & { cycle: readonly string[] }) {
+    super(
+      'ERR_CIRCULAR_DEPENDENCY',
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.cycle = options.cycle;
   }
 }
 
 /** Two nodes of one pipeline write the same dataset. */
-export class OutputNotUniqueError extends PipelineError {}
+export class OutputNotUniqueError extends PipelineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_OUTPUT_NOT_UNIQUE', message, options);
+  }
+}
 
 /** Two different nodes of one pipeline have the same name. */
-export class DuplicateNodeNameError extends PipelineError {}
+export class DuplicateNodeNameError extends PipelineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_DUPLICATE_NODE_NAME', message, options);
+  }
+}
 
 /** Two nodes of one pipeline confirm the same dataset. */
-export class ConfirmNotUniqueError extends PipelineError {}
+export class ConfirmNotUniqueError extends PipelineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_CONFIRM_NOT_UNIQUE', message, options);
+  }
+}
 
 /** A dataset failed to load, save, check existence, release or confirm (Kedro's `DatasetError`). */
-export class DatasetError extends RunnerError {}
+export class DatasetError extends RunnerError {
+  declare readonly code: DatasetErrorCode;
 
-/** The catalog has no dataset of that name (Kedro's `DatasetNotFoundError`). */
-export class DatasetNotFoundError extends DatasetError {}
+  constructor(code: DatasetErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * The catalog has no dataset of that name (Kedro's `DatasetNotFoundError`): code
+ * `ERR_DATASET_NOT_FOUND`, or `ERR_DATASET_LOAD_VERSIONS` for a load version given for a name the
+ * catalog does not have.
+ */
+export class DatasetNotFoundError extends DatasetError {
+  declare readonly code: 'ERR_DATASET_NOT_FOUND' | 'ERR_DATASET_LOAD_VERSIONS';
+
+  constructor(
+    code: 'ERR_DATASET_NOT_FOUND' | 'ERR_DATASET_LOAD_VERSIONS',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
 
 /** A dataset of that name is already registered (Kedro's `DatasetAlreadyExistsError`). */
-export class DatasetAlreadyExistsError extends DatasetError {}
+export class DatasetAlreadyExistsError extends DatasetError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_DATASET_EXISTS', message, options);
+  }
+}
+
+/** What a {@link DatasetConfigError} reports besides its message. */
+export interface DatasetConfigErrorOptions extends ErrorOptions {
+  /** The catalog entry (dataset name or pattern) at fault. */
+  dataset: string;
+  /** The key at fault, dotted; omitted for the whole entry. */
+  key?: string | undefined;
+}
 
 /**
  * A catalog entry (`DataCatalog.fromConfig`) is invalid: unknown type or key, bad `load_args` or
@@ -114,30 +295,47 @@ export class DatasetConfigError extends DatasetError {
   /** The key at fault, dotted (`'credentials'`, `'save_args.foo'`); `undefined` for the whole entry. */
   readonly key: string | undefined;
 
-  constructor(code: string, message: string, dataset: string, key?: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.dataset = dataset;
-    this.key = key;
+  constructor(code: DatasetErrorCode, message: string, options: DatasetConfigErrorOptions) {
+    super(code, message, causeOnly(options));
+    this.dataset = options.dataset;
+    this.key = options.key;
   }
 }
 
 /** A versioned dataset has no version to load, or not the one asked for (Kedro's `VersionNotFoundError`). */
-export class VersionNotFoundError extends DatasetError {}
+export class VersionNotFoundError extends DatasetError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_DATASET_VERSION_NOT_FOUND', message, options);
+  }
+}
 
 /** A versioned dataset's save version exists already: versions are never overwritten (Kedro's `VersionAlreadyExistsError`). */
-export class VersionAlreadyExistsError extends DatasetError {}
+export class VersionAlreadyExistsError extends DatasetError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_DATASET_VERSION_EXISTS', message, options);
+  }
+}
 
-/** A runner, its options or the hooks given to `run()` are invalid. */
-export class RunnerConfigError extends RunnerError {}
+/**
+ * A runner, its options, a module it imports or the hooks given to `run()` are invalid (a hook
+ * that returns something it must not, too: `ERR_RUNNER_HOOKS`).
+ */
+export class RunnerConfigError extends RunnerError {
+  declare readonly code: RunnerConfigErrorCode;
+
+  constructor(code: RunnerConfigErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
 
 /** The pipeline's free inputs are not all in the catalog. `missing` lists them. */
 export class MissingInputsError extends RunnerError {
   /** The free inputs that the catalog cannot provide. */
   readonly missing: readonly string[];
 
-  constructor(message: string, missing: readonly string[]) {
-    super('ERR_MISSING_INPUTS', message);
-    this.missing = missing;
+  constructor(message: string, options: ErrorOptions & { missing: readonly string[] }) {
+    super('ERR_MISSING_INPUTS', message, causeOnly(options));
+    this.missing = options.missing;
   }
 }
 
@@ -146,9 +344,9 @@ export class NodeNotTransferableError extends RunnerError {
   /** The name of the node at fault. */
   readonly node: string;
 
-  constructor(message: string, node: string) {
-    super('ERR_NODE_NOT_TRANSFERABLE', message);
-    this.node = node;
+  constructor(message: string, options: ErrorOptions & { node: string }) {
+    super('ERR_NODE_NOT_TRANSFERABLE', message, causeOnly(options));
+    this.node = options.node;
   }
 }
 
@@ -160,6 +358,16 @@ export interface ResumeSuggestion {
   readonly remaining: number;
   /** The human-readable hint (also part of the error message). */
   readonly message: string;
+}
+
+/** What a {@link NodeFailedError} reports besides the node and its error. */
+export interface NodeFailedErrorOptions {
+  /** Where to resume from. */
+  resume: ResumeSuggestion;
+  /** Other nodes that failed while the run was stopping, in the order they failed. */
+  otherFailures?: readonly { node: string; error: unknown }[];
+  /** Nodes still running when the run was cancelled or timed out after this failure. */
+  abandonedNodes?: readonly string[];
 }
 
 /**
@@ -176,43 +384,73 @@ export class NodeFailedError extends RunnerError {
   /** Nodes still running when the run was cancelled or timed out after this failure. */
   readonly abandonedNodes: readonly string[];
 
-  constructor(
-    node: string,
-    cause: unknown,
-    resume: ResumeSuggestion,
-    otherFailures: readonly { node: string; error: unknown }[] = [],
-    abandonedNodes: readonly string[] = [],
-  ) {
+  /** The message is `Node '<node>' failed: <cause>` and the resume hint. */
+  constructor(node: string, cause: unknown, options: NodeFailedErrorOptions) {
+    const { resume } = options;
     super('ERR_NODE_FAILED', `Node '${node}' failed: ${describeError(cause)}\n${resume.message}`, { cause });
     this.node = node;
     this.resume = resume;
-    this.otherFailures = otherFailures;
-    this.abandonedNodes = abandonedNodes;
+    this.otherFailures = options.otherFailures ?? [];
+    this.abandonedNodes = options.abandonedNodes ?? [];
   }
 }
 
-/** The run was cancelled through `RunOptions.signal` before it finished. */
+/** What a {@link RunCancelledError} reports besides its message. */
+export interface RunCancelledErrorOptions extends ErrorOptions {
+  /** Nodes that were still running (left to settle on their own). */
+  abandonedNodes: readonly string[];
+  /** Where to resume from. */
+  resume: ResumeSuggestion;
+}
+
+/**
+ * The run was cancelled through `RunOptions.signal` before it finished (`cause`: the signal's
+ * reason).
+ */
 export class RunCancelledError extends RunnerError {
+  declare readonly code: 'ERR_RUN_CANCELLED' | 'ERR_RUN_TIMEOUT';
   /** Nodes that were still running (left to settle on their own). */
   readonly abandonedNodes: readonly string[];
   /** Where to resume from. */
   readonly resume: ResumeSuggestion;
 
-  constructor(
-    code: string,
-    message: string,
-    abandonedNodes: readonly string[],
-    resume: ResumeSuggestion,
-    cause?: unknown,
-  ) {
-    super(code, message, cause === undefined ? undefined : { cause });
-    this.abandonedNodes = abandonedNodes;
-    this.resume = resume;
+  constructor(message: string, options: RunCancelledErrorOptions) {
+    const timedOut = new.target === RunTimeoutError || new.target.prototype instanceof RunTimeoutError;
+    super(timedOut ? 'ERR_RUN_TIMEOUT' : 'ERR_RUN_CANCELLED', message, causeOnly(options));
+    this.abandonedNodes = options.abandonedNodes;
+    this.resume = options.resume;
   }
 }
 
-/** The run took longer than `RunOptions.timeoutMs`. */
-export class RunTimeoutError extends RunCancelledError {}
+/** The run took longer than `RunOptions.timeoutMs` (a {@link RunCancelledError} with code `ERR_RUN_TIMEOUT`). */
+export class RunTimeoutError extends RunCancelledError {
+  declare readonly code: 'ERR_RUN_TIMEOUT';
+}
+
+/**
+ * The reason a runner gives the work it abandons when a run is cancelled or times out with nodes
+ * still running (the abort reason of their tasks); never the error `run()` rejects with.
+ */
+export class RunAbandonedError extends RunnerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_RUN_ABANDONED', message, options);
+  }
+}
+
+/**
+ * The scheduler could not start the nodes left although none is running: a bug in a runner (its
+ * `Execution`), not in the pipeline.
+ */
+export class UnschedulableError extends RunnerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_UNSCHEDULABLE', message, options);
+  }
+}
+
+/** `{ cause }` of options that carry more (so the extra fields do not reach `Error`). */
+function causeOnly(options: ErrorOptions | undefined): ErrorOptions | undefined {
+  return options === undefined || !('cause' in options) ? undefined : { cause: options.cause };
+}
 
 /**
  * A one-line description of anything thrown, for messages: an error's `message`, else the value as

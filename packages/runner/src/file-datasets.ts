@@ -93,7 +93,6 @@ export abstract class AbstractFileDataset<TLoad = unknown, TSave = TLoad> extend
       if ((await entryKind(versionedPath(this.filepath, pinned))) === 'file') return pinned;
       const found = await listVersions(this.filepath);
       throw new VersionNotFoundError(
-        'ERR_DATASET_VERSION_NOT_FOUND',
         `Did not find version '${pinned}' of ${this}: ${versionedPath(this.filepath, pinned)} does not exist. ${describeVersions(found)}`,
       );
     }
@@ -101,10 +100,7 @@ export abstract class AbstractFileDataset<TLoad = unknown, TSave = TLoad> extend
     const newest = found[0];
     if (newest === undefined) {
       const plain = (await entryKind(this.filepath)) === 'file' ? ` ${this.#plainFileHint()}` : '';
-      throw new VersionNotFoundError(
-        'ERR_DATASET_VERSION_NOT_FOUND',
-        `Did not find any versions for ${this}.${plain}`,
-      );
+      throw new VersionNotFoundError(`Did not find any versions for ${this}.${plain}`);
     }
     return newest;
   }
@@ -144,7 +140,6 @@ export abstract class AbstractFileDataset<TLoad = unknown, TSave = TLoad> extend
     const path = versionedPath(this.filepath, version);
     const exists = () =>
       new VersionAlreadyExistsError(
-        'ERR_DATASET_VERSION_EXISTS',
         `Save path '${path}' for ${this} must not exist if versioning is enabled.`,
       );
     if ((await entryKind(path)) !== undefined) throw exists();
@@ -161,7 +156,7 @@ export abstract class AbstractFileDataset<TLoad = unknown, TSave = TLoad> extend
     try {
       path = await this._loadPath();
     } catch (error) {
-      if (error instanceof VersionNotFoundError) return false;
+      if (VersionNotFoundError.is(error)) return false;
       throw error;
     }
     return (await entryKind(path)) === 'file';

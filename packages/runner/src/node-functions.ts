@@ -59,7 +59,7 @@ export async function importModule(
   try {
     return await importGuarded(moduleUrl, where, options.calledFromTopLevel === true);
   } catch (error) {
-    if (error instanceof RunnerConfigError && error.code === 'ERR_RUNNER_MODULE_CYCLE') throw error;
+    if (RunnerConfigError.is(error) && error.code === 'ERR_RUNNER_MODULE_CYCLE') throw error;
     throw new RunnerConfigError(
       'ERR_RUNNER_MODULE',
       `${where} cannot import module ${moduleUrl}: ${describeError(error)}`,
@@ -108,7 +108,7 @@ export async function resolveNodeFunctions(
         `Workers import node functions by name, so each must be a module-level export of the module given to ${site.runner} ` +
         "(or re-exported by it: export { fn } from './nodes.js'); closures and inline lambdas " +
         `cannot cross ${site.boundary}. Run such nodes on SequentialRunner or ThreadRunner.`,
-      n.name,
+      { node: n.name },
     );
   }
   return refs;

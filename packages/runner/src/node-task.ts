@@ -9,6 +9,7 @@
  * @module
  */
 import type { DataCatalog } from './data-catalog.js';
+import { RunnerConfigError } from './errors.js';
 import type { HookManager, NodeErrorPhase } from './hooks.js';
 import { isThenable } from './hooks.js';
 import { setOwn } from './names.js';
@@ -323,13 +324,15 @@ function applyOverrides(node: Node, values: unknown[], results: readonly unknown
   for (const r of results) {
     if (r === undefined) continue;
     if (r === null || typeof r !== 'object' || Array.isArray(r)) {
-      throw new TypeError(
+      throw new RunnerConfigError(
+        'ERR_RUNNER_HOOKS',
         `'beforeNodeRun' must return either undefined or an object mapping dataset names to updated values, got '${typeName(r)}' instead.`,
       );
     }
     for (const key of Object.keys(r)) {
       if (!node.inputs.includes(key)) {
-        throw new TypeError(
+        throw new RunnerConfigError(
+          'ERR_RUNNER_HOOKS',
           `'beforeNodeRun' returned an override for '${key}', which is not an input of node '${node.name}' (inputs: ${node.inputs.join(', ') || 'none'}).`,
         );
       }

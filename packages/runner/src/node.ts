@@ -147,7 +147,6 @@ export class Node {
     const given = Object.keys(inputs);
     if (given.length !== expected.size || !given.every((k) => expected.has(k))) {
       throw new NodeInputError(
-        'ERR_NODE_INPUT',
         `Node ${this} expected ${expected.size} input(s) ${listRepr(expected)}, but got the following ${given.length} input(s) instead: ${listRepr(given)}.`,
       );
     }
@@ -206,13 +205,11 @@ export class Node {
       case 'list': {
         if (!Array.isArray(result)) {
           throw new NodeOutputError(
-            'ERR_NODE_OUTPUT',
             `Failed to save outputs of node ${this}.\nThe node definition contains a list of outputs ${listRepr(shape.names)}, whereas the node function returned a '${typeName(result)}'.`,
           );
         }
         if (result.length !== shape.names.length) {
           throw new NodeOutputError(
-            'ERR_NODE_OUTPUT',
             `Failed to save outputs of node ${this}.\nThe node function returned ${result.length} output(s), whereas the node definition contains ${shape.names.length} output(s).`,
           );
         }
@@ -221,7 +218,6 @@ export class Node {
       case 'dict': {
         if (result === null || typeof result !== 'object' || Array.isArray(result)) {
           throw new NodeOutputError(
-            'ERR_NODE_OUTPUT',
             `Failed to save outputs of node ${this}.\nThe node output is a dictionary, whereas the function output is '${typeName(result)}'.`,
           );
         }
@@ -229,7 +225,6 @@ export class Node {
         const keys = Object.keys(record);
         if (keys.length !== shape.keys.length || !shape.keys.every((k) => Object.hasOwn(record, k))) {
           throw new NodeOutputError(
-            'ERR_NODE_OUTPUT',
             `Failed to save outputs of node ${this}.\nThe node's output keys ${setRepr(shape.keys)} do not match with the returned output's keys ${setRepr(keys)}.`,
           );
         }
@@ -301,16 +296,12 @@ export class Node {
  */
 export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options: NodeOptions = {}): Node {
   if (typeof fn !== 'function') {
-    throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
-      `node() expects a function as its first argument, got ${typeName(fn)}.`,
-    );
+    throw new NodeDefinitionError(`node() expects a function as its first argument, got ${typeName(fn)}.`);
   }
   const funcName = fn.name === '' ? 'anonymous' : fn.name;
   const source = safeSource(fn);
   if (source.startsWith('class')) {
     throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
       `node() expects a function, got class '${funcName}'; wrap it in a function that constructs and calls it.`,
     );
   }
@@ -318,7 +309,6 @@ export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options:
   const outShape = parseShape(outputs, 'outputs', funcName);
   if (inShape.kind === 'none' && outShape.kind === 'none') {
     throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
       `Invalid Node definition for '${funcName}': it must have some 'inputs' or 'outputs'.`,
     );
   }
@@ -326,7 +316,6 @@ export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options:
   const duplicates = [...new Set(outNames.filter((n, i) => outNames.indexOf(n) !== i))];
   if (duplicates.length > 0) {
     throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
       `Failed to create node ${funcName}(${renderShape(inShape)}) -> ${renderShape(outShape)} due to duplicate output(s) ${setRepr(duplicates)}.`,
     );
   }
@@ -334,7 +323,6 @@ export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options:
   const overlap = outNames.filter((n) => strippedIn.has(stripTranscoding(n)));
   if (overlap.length > 0) {
     throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
       `Failed to create node ${funcName}(${renderShape(inShape)}) -> ${renderShape(outShape)}.\nA node cannot have the same inputs and outputs even if they are transcoded: ${setRepr(overlap)}`,
     );
   }
@@ -343,7 +331,6 @@ export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options:
   const namespace = options.namespace;
   if (namespace !== undefined && (typeof namespace !== 'string' || !VALID_NAME.test(namespace))) {
     throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
       `'${String(namespace)}' is not a valid node namespace of '${funcName}'. It must contain only letters, digits, hyphens, underscores and/or fullstops.`,
     );
   }
@@ -351,7 +338,6 @@ export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options:
   if (options.name !== undefined) {
     if (typeof options.name !== 'string' || !VALID_NAME.test(options.name)) {
       throw new NodeDefinitionError(
-        'ERR_NODE_DEFINITION',
         `'${String(options.name)}' is not a valid node name. It must contain only letters, digits, hyphens, underscores and/or fullstops.`,
       );
     }
@@ -374,7 +360,6 @@ export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options:
   for (const c of confirms) {
     if (typeof c !== 'string' || c.length === 0) {
       throw new NodeDefinitionError(
-        'ERR_NODE_DEFINITION',
         `Node '${name}': confirms must be dataset names (non-empty strings), got ${typeName(c)}.`,
       );
     }
@@ -389,7 +374,6 @@ export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options:
     )
       return value;
     throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
       `Node '${name}': ${option} must be a non-negative ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? typeName(value)}.`,
     );
   };
@@ -415,13 +399,11 @@ function parseShape(io: NodeIO, what: 'inputs' | 'outputs', funcName: string): I
   const check = (n: unknown, where: string): string => {
     if (typeof n !== 'string' || n.length === 0) {
       throw new NodeDefinitionError(
-        'ERR_NODE_DEFINITION',
         `Invalid ${what} of node function '${funcName}': ${where} must be a non-empty dataset name, got ${typeName(n)}.`,
       );
     }
     if (/\s/.test(n)) {
       throw new NodeDefinitionError(
-        'ERR_NODE_DEFINITION',
         `Invalid ${what} of node function '${funcName}': dataset name '${n}' contains whitespace.`,
       );
     }
@@ -437,7 +419,6 @@ function parseShape(io: NodeIO, what: 'inputs' | 'outputs', funcName: string): I
     return { kind: 'dict', keys, names: keys.map((k) => check(record[k], `key '${k}'`)) };
   }
   throw new NodeDefinitionError(
-    'ERR_NODE_DEFINITION',
     `Invalid ${what} of node function '${funcName}': expected a dataset name, a list of names or an object mapping, got ${typeName(io)}.`,
   );
 }
@@ -453,13 +434,11 @@ function checkArity(fn: NodeFunction, shape: IOShape, funcName: string): void {
   const declaredText = declared === undefined ? '' : ` (${declared.names.join(', ')})`;
   if (fn.length > given) {
     throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
       `Inputs of '${funcName}' function expected ${fn.length} argument(s)${declaredText}, but got ${givenText}.`,
     );
   }
   if (declared !== undefined && !declared.rest && declared.names.length < given) {
     throw new NodeDefinitionError(
-      'ERR_NODE_DEFINITION',
       `Inputs of '${funcName}' function expected ${declared.names.length} argument(s)${declaredText}, but got ${givenText}.`,
     );
   }
@@ -470,7 +449,6 @@ function normaliseTags(tags: string | Iterable<string>, owner: string): Set<stri
   for (const t of list) {
     if (typeof t !== 'string' || !VALID_NAME.test(t)) {
       throw new NodeDefinitionError(
-        'ERR_NODE_DEFINITION',
         `'${String(t)}' is not a valid node tag of '${owner}'. It must contain only letters, digits, hyphens, underscores and/or fullstops.`,
       );
     }

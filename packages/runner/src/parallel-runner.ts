@@ -14,7 +14,7 @@ import {
   WorkerThreadExecutor,
 } from '@weft/executor';
 import { AbstractRunner, type Execution, type RunSetup, validateMaxWorkers } from './abstract-runner.js';
-import { RunnerConfigError } from './errors.js';
+import { RunAbandonedError, RunnerConfigError } from './errors.js';
 import { type NodeFunctionRef, resolveNodeFunctions, toModuleUrl } from './node-functions.js';
 import { parallelTasks } from './parallel-tasks.js';
 import { requiredWorkers } from './required-workers.js';
@@ -160,8 +160,7 @@ export class ParallelRunner extends AbstractRunner {
         return executor.submitWith(submitOptions, task, ...args);
       },
       close: async (abandon) => {
-        if (abandon)
-          abort.abort(new RunnerConfigError('ERR_RUN_ABANDONED', 'the pipeline run was cancelled'));
+        if (abandon) abort.abort(new RunAbandonedError('the pipeline run was cancelled'));
       },
     };
   }

@@ -94,7 +94,6 @@ export class Pipeline {
     }
     if (dupNames.size > 0) {
       throw new DuplicateNodeNameError(
-        'ERR_DUPLICATE_NODE_NAME',
         `Pipeline nodes must have unique names. The following node names appear more than once: ${listRepr([...dupNames].sort())}\nYou can name your nodes using the 'name' option of 'node()'.`,
       );
     }
@@ -121,13 +120,11 @@ export class Pipeline {
         return `'${o}' (written by ${writers.map((w) => `'${w.name}'`).join(' and ')})`;
       });
       throw new OutputNotUniqueError(
-        'ERR_OUTPUT_NOT_UNIQUE',
         `Output(s) ${culprits.join(', ')} are returned by more than one node. Node outputs must be unique.`,
       );
     }
     if (dupConfirms.size > 0) {
       throw new ConfirmNotUniqueError(
-        'ERR_CONFIRM_NOT_UNIQUE',
         `${listRepr([...dupConfirms].sort())} datasets are confirmed by more than one node. Node confirms must be unique.`,
       );
     }
@@ -629,7 +626,7 @@ function toposortLayers(
     const cycle = findCycle(stuck, parents);
     throw new CircularDependencyError(
       `Circular dependencies exist among the following ${stuck.length} item(s): ${listRepr(stuck.map((n) => n.name).sort())}. One cycle: ${cycle.join(' -> ')}`,
-      cycle,
+      { cycle },
     );
   }
   return layers;

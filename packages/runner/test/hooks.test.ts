@@ -103,7 +103,7 @@ describe.each(RUNNERS)('$name: hooks', (kind) => {
     expect(await kind.make().run(p, new DataCatalog({ x: 1, y: 2 }), { hooks })).toEqual({ z: 102 });
   });
 
-  it('reject a beforeNodeRun result that is not an object with a TypeError', async () => {
+  it('reject a beforeNodeRun result that is not an object with a RunnerConfigError (ERR_RUNNER_HOOKS)', async () => {
     const p = pipeline([node(identity, 'x', 'y', { name: 'n' })]);
     for (const bad of [5, 'str', [1], null]) {
       const hooks: Hooks[] = [{ beforeNodeRun: () => bad as never }];
@@ -113,7 +113,8 @@ describe.each(RUNNERS)('$name: hooks', (kind) => {
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NodeFailedError);
       const cause = (err as NodeFailedError).cause;
-      expect(cause).toBeInstanceOf(TypeError);
+      expect(RunnerConfigError.is(cause)).toBe(true);
+      expect((cause as RunnerConfigError).code).toBe('ERR_RUNNER_HOOKS');
       expect((cause as Error).message).toMatch(
         /^'beforeNodeRun' must return either undefined or an object mapping dataset names to updated values, got '(number|string|Array|null)' instead\.$/,
       );
