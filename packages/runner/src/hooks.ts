@@ -10,7 +10,7 @@ import type { DataCatalog } from './data-catalog.js';
 import { RunnerConfigError } from './errors.js';
 import type { Node } from './node.js';
 import type { Pipeline } from './pipeline.js';
-import type { RunReport, RunResult } from './run-types.js';
+import type { RunReport, RunResult } from './run-report.js';
 
 /** Facts about a run, passed to the pipeline hooks (Kedro's `run_params`). */
 export interface RunParams {

@@ -5,13 +5,7 @@
  * @module
  */
 export { AbstractDataset } from './abstract-dataset.js';
-export {
-  AbstractRunner,
-  type Execution,
-  invokeInline,
-  type NodeTaskFn,
-  type RunSetup,
-} from './abstract-runner.js';
+export { AbstractRunner } from './abstract-runner.js';
 export {
   FOREIGN_TEMP_MAX_AGE_MS,
   removeStaleTempFiles,
@@ -69,6 +63,12 @@ export {
   VersionAlreadyExistsError,
   VersionNotFoundError,
 } from './errors.js';
+export {
+  type Execution,
+  invokeInline,
+  type NodeTaskFn,
+  type RunSetup,
+} from './execution.js';
 export {
   AbstractFileDataset,
   BytesDataset,

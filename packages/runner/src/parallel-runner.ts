@@ -13,11 +13,12 @@ import {
   typescriptExecArgv,
   WorkerThreadExecutor,
 } from '@weft/executor';
-import { AbstractRunner, type Execution, type RunSetup, validateMaxWorkers } from './abstract-runner.js';
+import { AbstractRunner } from './abstract-runner.js';
 import { RunAbandonedError, RunnerConfigError } from './errors.js';
+import type { Execution, RunSetup } from './execution.js';
 import { type NodeFunctionRef, resolveNodeFunctions, toModuleUrl } from './node-functions.js';
 import { parallelTasks } from './parallel-tasks.js';
-import { requiredWorkers } from './required-workers.js';
+import { requiredWorkers, validateMaxWorkers } from './worker-count.js';
 
 /** Options of {@link ParallelRunner}. */
 export interface ParallelRunnerOptions {

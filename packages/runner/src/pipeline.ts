@@ -4,43 +4,19 @@
  *
  * @module
  */
-import {
-  CircularDependencyError,
-  ConfirmNotUniqueError,
-  DuplicateNodeNameError,
-  OutputNotUniqueError,
-  PipelineError,
-  PipelineFilterError,
-  type PipelineFilterName,
-} from './errors.js';
-import {
-  compareNames,
-  isParameter,
-  listRepr,
-  stripTranscoding,
-  transcodingSuffix,
-  VALID_NAME,
-} from './names.js';
+import { PipelineError, PipelineFilterError, type PipelineFilterName } from './errors.js';
+import { compareNames, listRepr, stripTranscoding } from './names.js';
 import { Node } from './node.js';
+import { buildGraph } from './pipeline-graph.js';
+import {
+  applyNamespacing,
+  type DatasetMapping,
+  hasNamespacing,
+  type PipelineOptions,
+} from './pipeline-namespace.js';
+import { toposortLayers } from './toposort.js';
 
-/** Dataset names exempt from namespacing (a name or list) or renamed (an object `{ old: new }`). */
-export type DatasetMapping = string | readonly string[] | Readonly<Record<string, string>>;
-
-/** Options of {@link pipeline} (Kedro's `pipeline(nodes, inputs=, outputs=, parameters=, tags=, namespace=)`). */
-export interface PipelineOptions {
-  /** Prefix node names (and, unless exempt, datasets and `params:`) with `namespace.`. */
-  namespace?: string;
-  /** Free inputs to keep (names) or rename (`{ old: new }`) instead of namespacing them. */
-  inputs?: DatasetMapping;
-  /** Outputs to keep or rename instead of namespacing them. */
-  outputs?: DatasetMapping;
-  /** Parameters (`params:x` or `x`) to keep or rename instead of namespacing them. */
-  parameters?: DatasetMapping;
-  /** Tags added to every node. */
-  tags?: string | Iterable<string>;
-  /** Whether datasets are prefixed with the namespace (default true; parameters always are). */
-  prefixDatasetsWithNamespace?: boolean;
-}
+export type { DatasetMapping, PipelineOptions };
 
 /** Options of {@link Pipeline.filter}: every given filter is applied to the original pipeline and the results intersected. */
 export interface PipelineFilter {
@@ -86,81 +62,15 @@ export class Pipeline {
   constructor(items: Iterable<Node | Pipeline>, options: PipelineOptions = {}) {
     let nodes = collectNodes(items);
     if (hasNamespacing(options)) nodes = applyNamespacing(nodes, options);
-    const byName = new Map<string, Node>();
-    const dupNames = new Set<string>();
-    for (const n of nodes) {
-      if (byName.has(n.name)) dupNames.add(n.name);
-      else byName.set(n.name, n);
-    }
-    if (dupNames.size > 0) {
-      throw new DuplicateNodeNameError(
-        `Pipeline nodes must have unique names. The following node names appear more than once: ${listRepr([...dupNames].sort())}\nYou can name your nodes using the 'name' option of 'node()'.`,
-      );
-    }
-    const producer = new Map<string, Node>();
-    const dupOutputs = new Set<string>();
-    const confirmer = new Map<string, Node>();
-    const dupConfirms = new Set<string>();
-    for (const n of nodes) {
-      for (const o of n.outputs) {
-        const key = stripTranscoding(o);
-        if (producer.has(key) && producer.get(key) !== n) dupOutputs.add(o);
-        else producer.set(key, n);
-      }
-      for (const c of n.confirms) {
-        if (confirmer.has(c)) dupConfirms.add(c);
-        else confirmer.set(c, n);
-      }
-    }
-    if (dupOutputs.size > 0) {
-      const culprits = [...dupOutputs].sort().map((o) => {
-        const writers = nodes.filter((n) =>
-          n.outputs.some((x) => stripTranscoding(x) === stripTranscoding(o)),
-        );
-        return `'${o}' (written by ${writers.map((w) => `'${w.name}'`).join(' and ')})`;
-      });
-      throw new OutputNotUniqueError(
-        `Output(s) ${culprits.join(', ')} are returned by more than one node. Node outputs must be unique.`,
-      );
-    }
-    if (dupConfirms.size > 0) {
-      throw new ConfirmNotUniqueError(
-        `${listRepr([...dupConfirms].sort())} datasets are confirmed by more than one node. Node confirms must be unique.`,
-      );
-    }
-    const consumers = new Map<string, Node[]>();
-    const parents = new Map<Node, Node[]>();
-    const children = new Map<Node, Node[]>();
-    for (const n of nodes) {
-      parents.set(n, []);
-      children.set(n, []);
-    }
-    for (const n of nodes) {
-      const seen = new Set<Node>();
-      for (const i of n.inputs) {
-        const key = stripTranscoding(i);
-        let list = consumers.get(key);
-        if (list === undefined) {
-          list = [];
-          consumers.set(key, list);
-        }
-        if (list[list.length - 1] !== n) list.push(n);
-        const p = producer.get(key);
-        if (p !== undefined && !seen.has(p)) {
-          seen.add(p);
-          (parents.get(n) as Node[]).push(p);
-          (children.get(p) as Node[]).push(n);
-        }
-      }
-    }
-    const layers = toposortLayers(nodes, parents, children);
+    const graph = buildGraph(nodes);
+    const layers = toposortLayers(nodes, graph.parents, graph.children);
     this.groupedNodes = layers;
     this.nodes = layers.flat();
-    this._producer = producer;
-    this._consumers = consumers;
-    this._parents = parents;
-    this._children = children;
-    this.#byName = byName;
+    this._producer = graph.producer;
+    this._consumers = graph.consumers;
+    this._parents = graph.parents;
+    this._children = graph.children;
+    this.#byName = graph.byName;
   }
 
   /** Free inputs: datasets read by some node and written by none. */
@@ -508,152 +418,4 @@ function collectNodes(items: Iterable<Node | Pipeline>): Node[] {
     if (prev === undefined) byName.set(n.name, n);
     return true;
   });
-}
-
-function hasNamespacing(o: PipelineOptions): boolean {
-  return (
-    o.namespace !== undefined ||
-    o.inputs !== undefined ||
-    o.outputs !== undefined ||
-    o.parameters !== undefined ||
-    o.tags !== undefined
-  );
-}
-
-function toMapping(m: DatasetMapping | undefined, params: boolean): Map<string, string> {
-  const out = new Map<string, string>();
-  if (m === undefined) return out;
-  const fix = (n: string) => (params && !n.startsWith('params:') ? `params:${n}` : n);
-  if (typeof m === 'string') out.set(fix(m), fix(m));
-  else if (Array.isArray(m)) for (const n of m as readonly string[]) out.set(fix(n), fix(n));
-  else for (const [k, v] of Object.entries(m)) out.set(fix(k), fix(v));
-  return out;
-}
-
-function applyNamespacing(nodes: Node[], o: PipelineOptions): Node[] {
-  const ns = o.namespace;
-  if (ns !== undefined && (typeof ns !== 'string' || !VALID_NAME.test(ns))) {
-    throw new PipelineError(
-      'ERR_PIPELINE_NAMESPACE',
-      `'${String(ns)}' is not a valid namespace. It must contain only letters, digits, hyphens, underscores and/or fullstops.`,
-    );
-  }
-  const inputs = toMapping(o.inputs, false);
-  const outputs = toMapping(o.outputs, false);
-  const parameters = toMapping(o.parameters, true);
-  const inner = new Pipeline(nodes);
-  const all = new Set([...inner.allInputs(), ...inner.allOutputs()].map(stripTranscoding));
-  const unknown = [...inputs.keys(), ...outputs.keys(), ...parameters.keys()].filter(
-    (k) => !all.has(stripTranscoding(k)),
-  );
-  if (unknown.length > 0) {
-    throw new PipelineError(
-      'ERR_PIPELINE_MAPPING',
-      `Failed to map datasets and/or parameters onto the nodes provided: ${unknown.join(', ')}`,
-    );
-  }
-  const freeInputs = new Set([...inner.inputs()].map(stripTranscoding));
-  const notFree = [...inputs.keys()].filter((k) => !freeInputs.has(stripTranscoding(k)));
-  if (notFree.length > 0) {
-    throw new PipelineError(
-      'ERR_PIPELINE_MAPPING',
-      `Inputs must not be outputs from another node in the same pipeline: ${listRepr(notFree)} are written by nodes of this pipeline; map them through 'outputs' instead.`,
-    );
-  }
-  const badParams = [...inputs.keys(), ...outputs.keys()].filter(isParameter);
-  if (badParams.length > 0) {
-    throw new PipelineError(
-      'ERR_PIPELINE_MAPPING',
-      `Parameters should be specified in the 'parameters' argument, not in inputs/outputs: ${listRepr(badParams)}`,
-    );
-  }
-  const mapping = new Map<string, string>([...inputs, ...outputs, ...parameters]);
-  const prefixDatasets = o.prefixDatasetsWithNamespace !== false;
-  const rename = (name: string): string => {
-    const base = stripTranscoding(name);
-    const suffix = transcodingSuffix(name);
-    const mapped = mapping.get(base);
-    if (mapped !== undefined) return mapped + suffix;
-    if (ns === undefined) return name;
-    if (base.startsWith('params:')) return `params:${ns}.${base.slice(7)}${suffix}`;
-    if (base === 'parameters') return name;
-    return prefixDatasets ? `${ns}.${base}${suffix}` : name;
-  };
-  const tags = new Set<string>(
-    o.tags === undefined ? [] : typeof o.tags === 'string' ? [o.tags] : [...o.tags],
-  );
-  for (const t of tags) {
-    if (!VALID_NAME.test(t)) {
-      throw new PipelineError(
-        'ERR_PIPELINE_TAG',
-        `'${t}' is not a valid node tag. It must contain only letters, digits, hyphens, underscores and/or fullstops.`,
-      );
-    }
-  }
-  return nodes.map((n) => n._renamed(rename, ns, tags));
-}
-
-function toposortLayers(
-  nodes: readonly Node[],
-  parents: ReadonlyMap<Node, readonly Node[]>,
-  children: ReadonlyMap<Node, readonly Node[]>,
-): Node[][] {
-  const pending = new Map<Node, number>();
-  let current: Node[] = [];
-  for (const n of nodes) {
-    const count = (parents.get(n) as readonly Node[]).length;
-    pending.set(n, count);
-    if (count === 0) current.push(n);
-  }
-  const layers: Node[][] = [];
-  let placed = 0;
-  while (current.length > 0) {
-    current.sort((a, b) => compareNames(a.name, b.name));
-    layers.push(current);
-    placed += current.length;
-    const next: Node[] = [];
-    for (const n of current) {
-      for (const c of children.get(n) as readonly Node[]) {
-        const left = (pending.get(c) as number) - 1;
-        pending.set(c, left);
-        if (left === 0) next.push(c);
-      }
-    }
-    current = next;
-  }
-  if (placed !== nodes.length) {
-    const stuck = nodes.filter((n) => (pending.get(n) as number) > 0);
-    const cycle = findCycle(stuck, parents);
-    throw new CircularDependencyError(
-      `Circular dependencies exist among the following ${stuck.length} item(s): ${listRepr(stuck.map((n) => n.name).sort())}. One cycle: ${cycle.join(' -> ')}`,
-      { cycle },
-    );
-  }
-  return layers;
-}
-
-/** One cycle among `stuck` nodes (every stuck node has a stuck parent), as names with the first repeated. */
-function findCycle(stuck: readonly Node[], parents: ReadonlyMap<Node, readonly Node[]>): string[] {
-  const inStuck = new Set(stuck);
-  const sorted = [...stuck].sort((a, b) => compareNames(a.name, b.name));
-  const path: Node[] = [];
-  const index = new Map<Node, number>();
-  let n = sorted[0] as Node;
-  while (!index.has(n)) {
-    index.set(n, path.length);
-    path.push(n);
-    const next = (parents.get(n) as readonly Node[])
-      .filter((p) => inStuck.has(p))
-      .sort((a, b) => compareNames(a.name, b.name))[0] as Node;
-    n = next;
-  }
-  // path goes child → parent; reverse so the cycle reads in data-flow order.
-  const cycle = path.slice(index.get(n)).reverse();
-  // Start at the smallest name, so the message does not depend on where the walk began.
-  let start = 0;
-  cycle.forEach((x, i) => {
-    if (compareNames(x.name, (cycle[start] as Node).name) < 0) start = i;
-  });
-  const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
-  return [...rotated.map((x) => x.name), (rotated[0] as Node).name];
 }

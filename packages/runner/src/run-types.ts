@@ -1,15 +1,14 @@
 /**
- * Types shared by every runner: options, result and report.
+ * The options of `runner.run()`, shared by every runner (the result and report types are in
+ * `run-report.ts`, re-exported here).
  *
  * @module
  */
 import type { ContextFilter } from '@weft/contextvars';
 import type { Hooks } from './hooks.js';
 
+export type { NodeTiming, RunOutcome, RunReport, RunResult } from './run-report.js';
 export type { ContextFilter };
-
-/** The free outputs' data: dataset name → the value the producing node saved (its last chunk when streaming). */
-export type RunResult = Record<string, unknown>;
 
 /** Where a runner writes Kedro's log lines (`console` works). Default: nowhere. */
 export interface RunLogger {
@@ -41,37 +40,4 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Receives Kedro's log lines (skips, resume suggestions, completion). */
   logger?: RunLogger;
-}
-
-/** Timing of one node. */
-export interface NodeTiming {
-  readonly node: string;
-  readonly status: 'completed' | 'failed';
-  /** Milliseconds from the start of the run to the start of the node's task. */
-  readonly startMs: number;
-  /** Duration of the node's task (loads, hooks, function, saves), in milliseconds. */
-  readonly durationMs: number;
-}
-
-/** Timings and counts of a run. */
-export interface RunReport {
-  readonly runId: string;
-  readonly runner: string;
-  readonly status: 'completed' | 'failed' | 'cancelled';
-  /** Wall time of the run, pipeline hooks included, in milliseconds. */
-  readonly durationMs: number;
-  /** Nodes of the pipeline given to `run()`. */
-  readonly totalNodes: number;
-  /** Nodes that completed. */
-  readonly completedNodes: number;
-  /** Nodes skipped by `onlyMissingOutputs`, sorted by name. */
-  readonly skippedNodes: readonly string[];
-  /** One entry per node that finished or failed, in the order they settled. */
-  readonly nodes: readonly NodeTiming[];
-}
-
-/** What `runner.runWithReport()` resolves to. */
-export interface RunOutcome {
-  readonly outputs: RunResult;
-  readonly report: RunReport;
 }

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { AbstractRunner, type Execution, invokeInline } from './abstract-runner.js';
+import { AbstractRunner } from './abstract-runner.js';
+import { type Execution, invokeInline } from './execution.js';
 
 /**
  * Runs nodes one at a time in `pipeline.nodes` order (deterministic). Each node still runs in its

@@ -4,16 +4,10 @@
  * @module
  */
 import { AsyncExecutor } from '@weft/executor';
-import {
-  AbstractRunner,
-  type Execution,
-  invokeInline,
-  type NodeTaskFn,
-  type RunSetup,
-  validateMaxWorkers,
-} from './abstract-runner.js';
+import { AbstractRunner } from './abstract-runner.js';
+import { type Execution, invokeInline, type NodeTaskFn, type RunSetup } from './execution.js';
 import type { Node } from './node.js';
-import { requiredWorkers } from './required-workers.js';
+import { requiredWorkers, validateMaxWorkers } from './worker-count.js';
 
 /** Options of {@link ThreadRunner}. */
 export interface ThreadRunnerOptions {
