@@ -8,7 +8,8 @@
 
 import { mkdir } from 'node:fs/promises';
 import type { ContextFilter } from '@weft/contextvars';
-import { AbstractRunner, describeError, type Execution, type Node, type RunSetup } from '@weft/runner';
+import { AbstractRunner, type Node } from '@weft/runner';
+import { describeError, type Execution, type RunSetup } from '@weft/runner/extend';
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import {

@@ -6,17 +6,16 @@
  *
  * @module
  */
+import { type Node, RunnerConfigError } from '@weft/runner';
 import {
   importModule as importRunnerModule,
-  type Node,
   type NodeFunctionRef,
-  RunnerConfigError,
   resolveNodeFunctions as resolve,
   toModuleUrl as runnerModuleUrl,
-} from '@weft/runner';
+} from '@weft/runner/extend';
 import { DistributedConfigError } from './errors.js';
 
-export type { NodeFunctionRef as FunctionRef } from '@weft/runner';
+export type { NodeFunctionRef as FunctionRef } from '@weft/runner/extend';
 
 function asDistributedError(error: unknown, code: 'ERR_DISTRIBUTED_OPTIONS' | 'ERR_MODULE_IMPORT'): unknown {
   return RunnerConfigError.is(error)

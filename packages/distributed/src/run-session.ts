@@ -15,16 +15,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Context, ContextFilter } from '@weft/contextvars';
 import { decodeThrown, type ThrownValue } from '@weft/executor';
-import {
-  type DataCatalog,
-  describeError,
-  type Execution,
-  type Node,
-  type NodeFunctionRef,
-  type NodeTaskFn,
-  type Pipeline,
-  type RunLogger,
-} from '@weft/runner';
+import type { DataCatalog, Node, Pipeline, RunLogger } from '@weft/runner';
+import { describeError, type Execution, type NodeFunctionRef, type NodeTaskFn } from '@weft/runner/extend';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { buildEnvelope, type ContextEnvelope } from './context-envelope.js';

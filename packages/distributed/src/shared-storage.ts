@@ -13,7 +13,7 @@ import { readFile, rm, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { writeFileAtomic } from '@weft/runner';
+import { writeFileAtomic } from '@weft/runner/extend';
 import { DistributedConfigError } from './errors.js';
 
 /** A job id or run key usable as one path segment (`+` appears in the ids of jobs of several nodes). */

@@ -11,6 +11,7 @@
 import { hostname } from 'node:os';
 import type { ContextPropagator } from '@weft/contextvars';
 import { encodeThrown } from '@weft/executor';
+import { collectChunks } from '@weft/runner/extend';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
@@ -232,12 +233,10 @@ async function runWithRetries(
     try {
       let result = fn();
       if (streaming) {
-        const chunks: unknown[] = [];
         const source = (
           result !== null && typeof result === 'object' && 'then' in result ? await result : result
         ) as AsyncIterable<unknown> | Iterable<unknown>;
-        for await (const chunk of source as AsyncIterable<unknown>) chunks.push(chunk);
-        result = chunks;
+        result = await collectChunks(source);
       } else {
         result = await result;
       }

@@ -14,6 +14,7 @@ import {
   NodeFailedError,
   node,
   ParallelRunner,
+  type Pipeline,
   pipeline,
   SequentialRunner,
   ThreadRunner,
@@ -75,7 +76,7 @@ describe.skipIf(jaeger === null)(
     }, SLOW);
 
     /** Runs `p` with baggage `tenant=acme` set before the run, with the tracing hooks. */
-    function runTraced(runner: AbstractRunner, p: typeof good, runId: string) {
+    function runTraced(runner: AbstractRunner, p: Pipeline, runId: string) {
       const baggage = propagation.createBaggage({ tenant: { value: 'acme' } });
       return context.with(propagation.setBaggage(context.active(), baggage), () =>
         runner.run(p, new DataCatalog({ x: 1 }), { runId, hooks: [openTelemetryHooks()] }),

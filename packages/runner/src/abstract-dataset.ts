@@ -20,6 +20,7 @@ import { DatasetError, describeErrorWithName } from './errors.js';
  *   protected _save(data: string) { return this.inner.save(data); }
  * }
  * ```
+ * @since 0.1.0
  */
 export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
   /**

@@ -14,13 +14,14 @@ import type { Execution, RunSetup } from './execution.js';
 import { HookManager, type RunParams } from './hooks.js';
 import { filterMissingOutputs } from './only-missing-outputs.js';
 import type { Pipeline } from './pipeline.js';
-import type { NodeTiming, RunOptions, RunOutcome, RunReport, RunResult } from './run-types.js';
+import type { NodeTiming, RunOptions, RunOutcome, RunOutputs, RunReport, RunResult } from './run-types.js';
 import { Scheduler } from './scheduler.js';
 import { warmUp } from './warm-up.js';
 
 /**
  * Base class of the runners. Subclasses implement {@link AbstractRunner._prepare} to say how many
  * nodes run at once and how a node is executed.
+ * @since 0.1.0
  */
 export abstract class AbstractRunner {
   /**
@@ -30,15 +31,24 @@ export abstract class AbstractRunner {
    * @throws {NodeFailedError} when a node fails (names it; `cause` is the original error).
    * @throws {RunCancelledError} / {RunTimeoutError} when cancelled or timed out.
    */
-  async run(pipeline: Pipeline, catalog: DataCatalog, options: RunOptions = {}): Promise<RunResult> {
+  async run<T extends RunResult = RunResult>(
+    pipeline: Pipeline<T>,
+    catalog: DataCatalog,
+    options: RunOptions = {},
+  ): Promise<RunOutputs<T>> {
     return (await this.runWithReport(pipeline, catalog, options)).outputs;
   }
 
   /** Like {@link run}, and also returns the run's report (per-run and per-node timings). */
-  runWithReport(pipeline: Pipeline, catalog: DataCatalog, options: RunOptions = {}): Promise<RunOutcome> {
+  runWithReport<T extends RunResult = RunResult>(
+    pipeline: Pipeline<T>,
+    catalog: DataCatalog,
+    options: RunOptions = {},
+  ): Promise<RunOutcome<T>> {
     // The caller's context, snapshotted now; the pipeline hooks run (and may set values) in it.
     const runCtx = copyContext();
-    return runCtx.run(() => this.#run(runCtx, pipeline, catalog, options));
+    // Outputs are whatever the nodes saved: typed only as far as the node functions are.
+    return runCtx.run(() => this.#run(runCtx, pipeline, catalog, options)) as Promise<RunOutcome<T>>;
   }
 
   /** Prepares execution for one run (validate nodes, create executors). Called before any hook. */

@@ -19,7 +19,12 @@ import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/pr
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
-/** Options of {@link writeFileAtomic}. */
+/**
+ * Options of {@link writeFileAtomic}.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export interface WriteFileAtomicOptions {
   /**
    * Flush the data to disk before the rename (default true), so the file survives a power loss.
@@ -33,7 +38,12 @@ export interface WriteFileAtomicOptions {
   exclusive?: boolean;
 }
 
-/** Temporary files of other hosts are removed once untouched for this long. */
+/**
+ * Temporary files of other hosts are removed once untouched for this long.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export const FOREIGN_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** A folder is swept for dead writers' temporary files at most this often per process. */
@@ -81,6 +91,8 @@ function processExists(pid: number): boolean {
  * Removes the temporary files that writers which are gone left in `dir` (see the module notes for
  * the rule). Resolves to the names removed. Never throws: a file it cannot inspect or remove is
  * left alone.
+ * @since 0.1.0
+ * @experimental
  */
 export async function removeStaleTempFiles(dir: string, now = Date.now()): Promise<string[]> {
   let names: string[];
@@ -130,6 +142,8 @@ async function sweepOnce(dir: string): Promise<void> {
  * ```ts
  * await writeFileAtomic('out/total.json', JSON.stringify(total));
  * ```
+ * @since 0.1.0
+ * @experimental
  */
 export async function writeFileAtomic(
   filepath: string,

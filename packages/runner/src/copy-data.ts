@@ -5,10 +5,18 @@
  * @module
  */
 
-/** How a MemoryDataset copies data on save and on load. */
+/**
+ * How a MemoryDataset copies data on save and on load.
+ *
+ * @since 0.1.0
+ */
 export type CopyMode = 'deepcopy' | 'copy' | 'assign';
 
-/** The valid copy modes. */
+/**
+ * The valid copy modes.
+ *
+ * @since 0.1.0
+ */
 export const COPY_MODES: readonly CopyMode[] = ['deepcopy', 'copy', 'assign'];
 
 /**

@@ -33,10 +33,18 @@ import { MemoryDataset } from './memory-dataset.js';
 
 export type { DatasetClass, DatasetConfig };
 
-/** Builds the dataset for a name matched by a pattern: `values` holds the captured placeholders. */
+/**
+ * Builds the dataset for a name matched by a pattern: `values` holds the captured placeholders.
+ *
+ * @since 0.1.0
+ */
 export type DatasetFactory = (values: Record<string, string>, name: string) => AbstractDataset;
 
-/** Options of {@link DataCatalog}. */
+/**
+ * Options of {@link DataCatalog}.
+ *
+ * @since 0.1.0
+ */
 export interface DataCatalogOptions {
   /** Dataset factory patterns, e.g. `{ '{name}_csv': { type: 'CSVDataset', filepath: 'data/{name}.csv' } }`. */
   patterns?: Readonly<Record<string, DatasetFactory | DatasetConfig>>;
@@ -50,7 +58,11 @@ export interface DataCatalogOptions {
   parameters?: Readonly<Record<string, unknown>>;
 }
 
-/** Options of {@link DataCatalog.fromConfig}. */
+/**
+ * Options of {@link DataCatalog.fromConfig}.
+ *
+ * @since 0.1.0
+ */
 export interface CatalogConfigOptions extends Omit<DataCatalogOptions, 'patterns'> {
   /** Credentials by name (Kedro's `credentials.yml`); an entry's `credentials: name` picks one. */
   credentials?: Readonly<Record<string, unknown>>;
@@ -60,7 +72,11 @@ export interface CatalogConfigOptions extends Omit<DataCatalogOptions, 'patterns
   saveVersion?: string;
 }
 
-/** Options of {@link DataCatalog.get}. */
+/**
+ * Options of {@link DataCatalog.get}.
+ *
+ * @since 0.1.0
+ */
 export interface GetDatasetOptions {
   /** Create a MemoryDataset for a name that neither an entry nor a pattern provides (what runners do). */
   fallbackToRuntimePattern?: boolean;
@@ -84,6 +100,7 @@ interface PatternEntry {
  * );
  * await catalog.save('report_json', { ok: true }); // out/report.json
  * ```
+ * @since 0.1.0
  */
 export class DataCatalog {
   readonly #datasets = new Map<string, AbstractDataset>();

@@ -12,7 +12,11 @@ import { DatasetConfigError } from './errors.js';
 import { BytesDataset, CSVDataset, JSONDataset, TextDataset, UnknownArgsError } from './file-datasets.js';
 import { MemoryDataset } from './memory-dataset.js';
 
-/** A dataset class whose constructor takes one options object (like the file datasets). */
+/**
+ * A dataset class whose constructor takes one options object (like the file datasets).
+ *
+ * @since 0.1.0
+ */
 // biome-ignore lint/suspicious/noExplicitAny: dataset options are class-specific
 export type DatasetClass = new (options: any) => AbstractDataset;
 
@@ -25,6 +29,7 @@ export type DatasetClass = new (options: any) => AbstractDataset;
  * object), `versioned` (boolean), `metadata` (kept on the dataset). Built-in types reject keys
  * they do not take; a class or custom type receives every key in camelCase, with `credentials`
  * resolved and `version` (`{ load, save }`) when versioned.
+ * @since 0.1.0
  */
 export interface DatasetConfig {
   type: string | DatasetClass;

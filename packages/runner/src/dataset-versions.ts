@@ -12,6 +12,7 @@ import { DatasetError } from './errors.js';
 /**
  * Which version a versioned dataset loads and saves (Kedro's `Version(load, save)`). Giving a
  * dataset a `version` (even `{}`) makes it versioned.
+ * @since 0.1.0
  */
 export interface DatasetVersion {
   /** The version to load; `undefined` loads the newest one. */
@@ -28,6 +29,7 @@ export interface DatasetVersion {
  * ```ts
  * generateTimestamp(); // '2026-12-03T08.15.42.120Z'
  * ```
+ * @since 0.1.0
  */
 export function generateTimestamp(date: Date = new Date()): string {
   return date.toISOString().replace(/:/g, '.');

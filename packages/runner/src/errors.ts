@@ -5,7 +5,11 @@
  * @module
  */
 
-/** The codes of the errors of @weft/runner (`error.code`), stable across releases. */
+/**
+ * The codes of the errors of @weft/runner (`error.code`), stable across releases.
+ *
+ * @since 0.1.0
+ */
 export type RunnerErrorCode =
   | NodeErrorCode
   | PipelineErrorCode
@@ -19,10 +23,18 @@ export type RunnerErrorCode =
   | 'ERR_RUN_ABANDONED'
   | 'ERR_UNSCHEDULABLE';
 
-/** Codes of a node that is defined or called wrongly. */
+/**
+ * Codes of a node that is defined or called wrongly.
+ *
+ * @since 0.1.0
+ */
 export type NodeErrorCode = 'ERR_NODE_DEFINITION' | 'ERR_NODE_INPUT' | 'ERR_NODE_OUTPUT';
 
-/** Codes of {@link PipelineError} and its subclasses. */
+/**
+ * Codes of {@link PipelineError} and its subclasses.
+ *
+ * @since 0.1.0
+ */
 export type PipelineErrorCode =
   | 'ERR_PIPELINE_ITEM'
   | 'ERR_PIPELINE_MAPPING'
@@ -34,7 +46,11 @@ export type PipelineErrorCode =
   | 'ERR_DUPLICATE_NODE_NAME'
   | 'ERR_CONFIRM_NOT_UNIQUE';
 
-/** Codes of {@link PipelineFilterError}. */
+/**
+ * Codes of {@link PipelineFilterError}.
+ *
+ * @since 0.1.0
+ */
 export type PipelineFilterErrorCode =
   | 'ERR_PIPELINE_EMPTY_FILTER'
   | 'ERR_PIPELINE_UNKNOWN_DATASET'
@@ -42,7 +58,11 @@ export type PipelineFilterErrorCode =
   | 'ERR_PIPELINE_UNKNOWN_NODE'
   | 'ERR_PIPELINE_UNKNOWN_TAG';
 
-/** Codes of {@link DatasetError} and its subclasses. */
+/**
+ * Codes of {@link DatasetError} and its subclasses.
+ *
+ * @since 0.1.0
+ */
 export type DatasetErrorCode =
   | 'ERR_DATASET_CONFIG'
   | 'ERR_DATASET_COPY_MODE'
@@ -67,7 +87,11 @@ export type DatasetErrorCode =
   | 'ERR_DATASET_VERSION_EXISTS'
   | 'ERR_DATASET_VERSION_NOT_FOUND';
 
-/** Codes of {@link RunnerConfigError}. */
+/**
+ * Codes of {@link RunnerConfigError}.
+ *
+ * @since 0.1.0
+ */
 export type RunnerConfigErrorCode =
   | 'ERR_RUNNER_HOOKS'
   | 'ERR_RUNNER_MODULE'
@@ -132,28 +156,44 @@ function isRunnerError(value: unknown, className: string | undefined): boolean {
 // On the prototype, not on each instance: the marker stays out of the error's own properties.
 Object.defineProperty(RunnerError.prototype, MARKER, { value: true });
 
-/** `node(...)` was given an invalid function, inputs, outputs, name, tags, namespace or confirms. */
+/**
+ * `node(...)` was given an invalid function, inputs, outputs, name, tags, namespace or confirms.
+ *
+ * @since 0.1.0
+ */
 export class NodeDefinitionError extends RunnerError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_NODE_DEFINITION', message, options);
   }
 }
 
-/** A node was called with the wrong inputs (`node.run`). */
+/**
+ * A node was called with the wrong inputs (`node.run`).
+ *
+ * @since 0.1.0
+ */
 export class NodeInputError extends RunnerError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_NODE_INPUT', message, options);
   }
 }
 
-/** A node function returned something that does not match the node's declared outputs. */
+/**
+ * A node function returned something that does not match the node's declared outputs.
+ *
+ * @since 0.1.0
+ */
 export class NodeOutputError extends RunnerError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_NODE_OUTPUT', message, options);
   }
 }
 
-/** A pipeline could not be built or filtered (unknown names, bad namespace mapping, empty filter). */
+/**
+ * A pipeline could not be built or filtered (unknown names, bad namespace mapping, empty filter).
+ *
+ * @since 0.1.0
+ */
 export class PipelineError extends RunnerError {
   declare readonly code: PipelineErrorCode;
 
@@ -162,7 +202,11 @@ export class PipelineError extends RunnerError {
   }
 }
 
-/** The filter of `Pipeline.filter()` (and of the method behind it) that an error is about. */
+/**
+ * The filter of `Pipeline.filter()` (and of the method behind it) that an error is about.
+ *
+ * @since 0.1.0
+ */
 export type PipelineFilterName =
   | 'tags'
   | 'fromNodes'
@@ -172,7 +216,11 @@ export type PipelineFilterName =
   | 'toOutputs'
   | 'nodeNamespaces';
 
-/** What a {@link PipelineFilterError} reports besides its message. */
+/**
+ * What a {@link PipelineFilterError} reports besides its message.
+ *
+ * @since 0.1.0
+ */
 export interface PipelineFilterErrorOptions extends ErrorOptions {
   filter?: PipelineFilterName;
   unknown?: readonly string[];
@@ -185,6 +233,7 @@ export interface PipelineFilterErrorOptions extends ErrorOptions {
  * code `ERR_PIPELINE_UNKNOWN_*`), or the filters together selected no node
  * (`ERR_PIPELINE_EMPTY_FILTER`). `unknown` and `available` let a caller (a command line) say it
  * in its own words.
+ * @since 0.1.0
  */
 export class PipelineFilterError extends PipelineError {
   declare readonly code: PipelineFilterErrorCode;
@@ -206,7 +255,11 @@ export class PipelineFilterError extends PipelineError {
   }
 }
 
-/** The pipeline's nodes depend on each other in a cycle. `cycle` lists one cycle, first node repeated last. */
+/**
+ * The pipeline's nodes depend on each other in a cycle. `cycle` lists one cycle, first node repeated last.
+ *
+ * @since 0.1.0
+ */
 export class CircularDependencyError extends PipelineError {
   /** One cycle, as node names, the first one repeated at the end. */
   readonly cycle: readonly string[];
@@ -221,28 +274,44 @@ export class CircularDependencyError extends PipelineError {
   }
 }
 
-/** Two nodes of one pipeline write the same dataset. */
+/**
+ * Two nodes of one pipeline write the same dataset.
+ *
+ * @since 0.1.0
+ */
 export class OutputNotUniqueError extends PipelineError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_OUTPUT_NOT_UNIQUE', message, options);
   }
 }
 
-/** Two different nodes of one pipeline have the same name. */
+/**
+ * Two different nodes of one pipeline have the same name.
+ *
+ * @since 0.1.0
+ */
 export class DuplicateNodeNameError extends PipelineError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_DUPLICATE_NODE_NAME', message, options);
   }
 }
 
-/** Two nodes of one pipeline confirm the same dataset. */
+/**
+ * Two nodes of one pipeline confirm the same dataset.
+ *
+ * @since 0.1.0
+ */
 export class ConfirmNotUniqueError extends PipelineError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_CONFIRM_NOT_UNIQUE', message, options);
   }
 }
 
-/** A dataset failed to load, save, check existence, release or confirm (Kedro's `DatasetError`). */
+/**
+ * A dataset failed to load, save, check existence, release or confirm (Kedro's `DatasetError`).
+ *
+ * @since 0.1.0
+ */
 export class DatasetError extends RunnerError {
   declare readonly code: DatasetErrorCode;
 
@@ -255,6 +324,7 @@ export class DatasetError extends RunnerError {
  * The catalog has no dataset of that name (Kedro's `DatasetNotFoundError`): code
  * `ERR_DATASET_NOT_FOUND`, or `ERR_DATASET_LOAD_VERSIONS` for a load version given for a name the
  * catalog does not have.
+ * @since 0.1.0
  */
 export class DatasetNotFoundError extends DatasetError {
   declare readonly code: 'ERR_DATASET_NOT_FOUND' | 'ERR_DATASET_LOAD_VERSIONS';
@@ -268,14 +338,22 @@ export class DatasetNotFoundError extends DatasetError {
   }
 }
 
-/** A dataset of that name is already registered (Kedro's `DatasetAlreadyExistsError`). */
+/**
+ * A dataset of that name is already registered (Kedro's `DatasetAlreadyExistsError`).
+ *
+ * @since 0.1.0
+ */
 export class DatasetAlreadyExistsError extends DatasetError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_DATASET_EXISTS', message, options);
   }
 }
 
-/** What a {@link DatasetConfigError} reports besides its message. */
+/**
+ * What a {@link DatasetConfigError} reports besides its message.
+ *
+ * @since 0.1.0
+ */
 export interface DatasetConfigErrorOptions extends ErrorOptions {
   /** The catalog entry (dataset name or pattern) at fault. */
   dataset: string;
@@ -288,6 +366,7 @@ export interface DatasetConfigErrorOptions extends ErrorOptions {
  * `save_args`, missing credentials, versioning a type that cannot be versioned. `dataset` names
  * the entry (or pattern) and `key` the offending key path (`'type'`, `'load_args.sep'`, …), so a
  * caller that read the config from a file can point at the line.
+ * @since 0.1.0
  */
 export class DatasetConfigError extends DatasetError {
   /** The catalog entry (dataset name or pattern) at fault. */
@@ -302,14 +381,22 @@ export class DatasetConfigError extends DatasetError {
   }
 }
 
-/** A versioned dataset has no version to load, or not the one asked for (Kedro's `VersionNotFoundError`). */
+/**
+ * A versioned dataset has no version to load, or not the one asked for (Kedro's `VersionNotFoundError`).
+ *
+ * @since 0.1.0
+ */
 export class VersionNotFoundError extends DatasetError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_DATASET_VERSION_NOT_FOUND', message, options);
   }
 }
 
-/** A versioned dataset's save version exists already: versions are never overwritten (Kedro's `VersionAlreadyExistsError`). */
+/**
+ * A versioned dataset's save version exists already: versions are never overwritten (Kedro's `VersionAlreadyExistsError`).
+ *
+ * @since 0.1.0
+ */
 export class VersionAlreadyExistsError extends DatasetError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_DATASET_VERSION_EXISTS', message, options);
@@ -319,6 +406,7 @@ export class VersionAlreadyExistsError extends DatasetError {
 /**
  * A runner, its options, a module it imports or the hooks given to `run()` are invalid (a hook
  * that returns something it must not, too: `ERR_RUNNER_HOOKS`).
+ * @since 0.1.0
  */
 export class RunnerConfigError extends RunnerError {
   declare readonly code: RunnerConfigErrorCode;
@@ -328,7 +416,11 @@ export class RunnerConfigError extends RunnerError {
   }
 }
 
-/** The pipeline's free inputs are not all in the catalog. `missing` lists them. */
+/**
+ * The pipeline's free inputs are not all in the catalog. `missing` lists them.
+ *
+ * @since 0.1.0
+ */
 export class MissingInputsError extends RunnerError {
   /** The free inputs that the catalog cannot provide. */
   readonly missing: readonly string[];
@@ -339,7 +431,11 @@ export class MissingInputsError extends RunnerError {
   }
 }
 
-/** ParallelRunner cannot send a node's function to a worker thread (a closure, an inline lambda, not exported). */
+/**
+ * ParallelRunner cannot send a node's function to a worker thread (a closure, an inline lambda, not exported).
+ *
+ * @since 0.1.0
+ */
 export class NodeNotTransferableError extends RunnerError {
   /** The name of the node at fault. */
   readonly node: string;
@@ -350,7 +446,11 @@ export class NodeNotTransferableError extends RunnerError {
   }
 }
 
-/** Where to resume a failed run from: Kedro's `--from-nodes` suggestion. */
+/**
+ * Where to resume a failed run from: Kedro's `--from-nodes` suggestion.
+ *
+ * @since 0.1.0
+ */
 export interface ResumeSuggestion {
   /** Node names to pass to `pipeline.fromNodes(...)`; empty when no node finished. */
   readonly fromNodes: readonly string[];
@@ -360,7 +460,11 @@ export interface ResumeSuggestion {
   readonly message: string;
 }
 
-/** What a {@link NodeFailedError} reports besides the node and its error. */
+/**
+ * What a {@link NodeFailedError} reports besides the node and its error.
+ *
+ * @since 0.1.0
+ */
 export interface NodeFailedErrorOptions {
   /** Where to resume from. */
   resume: ResumeSuggestion;
@@ -373,6 +477,7 @@ export interface NodeFailedErrorOptions {
 /**
  * A node failed while the pipeline ran. `node` names it, `cause` is the original error; the run
  * stopped scheduling, waited for the nodes already running, and kept every output already saved.
+ * @since 0.1.0
  */
 export class NodeFailedError extends RunnerError {
   /** The name of the failed node. */
@@ -395,7 +500,11 @@ export class NodeFailedError extends RunnerError {
   }
 }
 
-/** What a {@link RunCancelledError} reports besides its message. */
+/**
+ * What a {@link RunCancelledError} reports besides its message.
+ *
+ * @since 0.1.0
+ */
 export interface RunCancelledErrorOptions extends ErrorOptions {
   /** Nodes that were still running (left to settle on their own). */
   abandonedNodes: readonly string[];
@@ -406,6 +515,7 @@ export interface RunCancelledErrorOptions extends ErrorOptions {
 /**
  * The run was cancelled through `RunOptions.signal` before it finished (`cause`: the signal's
  * reason).
+ * @since 0.1.0
  */
 export class RunCancelledError extends RunnerError {
   declare readonly code: 'ERR_RUN_CANCELLED' | 'ERR_RUN_TIMEOUT';
@@ -422,7 +532,11 @@ export class RunCancelledError extends RunnerError {
   }
 }
 
-/** The run took longer than `RunOptions.timeoutMs` (a {@link RunCancelledError} with code `ERR_RUN_TIMEOUT`). */
+/**
+ * The run took longer than `RunOptions.timeoutMs` (a {@link RunCancelledError} with code `ERR_RUN_TIMEOUT`).
+ *
+ * @since 0.1.0
+ */
 export class RunTimeoutError extends RunCancelledError {
   declare readonly code: 'ERR_RUN_TIMEOUT';
 }
@@ -430,6 +544,7 @@ export class RunTimeoutError extends RunCancelledError {
 /**
  * The reason a runner gives the work it abandons when a run is cancelled or times out with nodes
  * still running (the abort reason of their tasks); never the error `run()` rejects with.
+ * @since 0.1.0
  */
 export class RunAbandonedError extends RunnerError {
   constructor(message: string, options?: ErrorOptions) {
@@ -440,6 +555,7 @@ export class RunAbandonedError extends RunnerError {
 /**
  * The scheduler could not start the nodes left although none is running: a bug in a runner (its
  * `Execution`), not in the pipeline.
+ * @since 0.1.0
  */
 export class UnschedulableError extends RunnerError {
   constructor(message: string, options?: ErrorOptions) {
@@ -462,6 +578,8 @@ function causeOnly(options: ErrorOptions | undefined): ErrorOptions | undefined 
  * describeError(new Error('boom')); // 'boom'
  * describeError(Object.create(null)); // '[object Object]'
  * ```
+ * @since 0.1.0
+ * @experimental
  */
 export function describeError(error: unknown): string {
   try {
@@ -483,6 +601,8 @@ export function describeError(error: unknown): string {
 
 /**
  * `name: message` of an error (see {@link describeError} for anything else). Never throws.
+ * @since 0.1.0
+ * @experimental
  */
 export function describeErrorWithName(error: unknown): string {
   try {

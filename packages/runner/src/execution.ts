@@ -12,7 +12,12 @@ import type { InvokeNode } from './node-task.js';
 import type { Pipeline } from './pipeline.js';
 import type { RunOptions } from './run-types.js';
 
-/** Per-run state a runner sees when it prepares execution. */
+/**
+ * Per-run state a runner sees when it prepares execution.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export interface RunSetup {
   readonly pipeline: Pipeline;
   /** The catalog given to `run()` (remote runners check or register datasets in it before the run). */
@@ -23,7 +28,12 @@ export interface RunSetup {
   readonly propagateContext: boolean;
 }
 
-/** How a runner executes node tasks during one run (see {@link AbstractRunner._prepare}). */
+/**
+ * How a runner executes node tasks during one run (see {@link AbstractRunner._prepare}).
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export interface Execution {
   /** At most this many node tasks in flight. */
   readonly slots: number;
@@ -57,8 +67,18 @@ export interface Execution {
   readonly close?: (abandon: boolean, failed: boolean) => Promise<void>;
 }
 
-/** A node's whole task; `undefined` when it completed synchronously. */
+/**
+ * A node's whole task; `undefined` when it completed synchronously.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export type NodeTaskFn = (node: Node) => void | Promise<void>;
 
-/** Calls the node function with its arguments on the current thread. */
+/**
+ * Calls the node function with its arguments on the current thread.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export const invokeInline: InvokeNode = (node, args) => node.fn(...args);

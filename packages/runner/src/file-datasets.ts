@@ -20,7 +20,11 @@ import {
 } from './dataset-versions.js';
 import { DatasetError, VersionAlreadyExistsError, VersionNotFoundError } from './errors.js';
 
-/** Options shared by file datasets. */
+/**
+ * Options shared by file datasets.
+ *
+ * @since 0.1.0
+ */
 export interface FileDatasetOptions {
   /** Path of the file (relative paths resolve against the working directory). */
   filepath: string;
@@ -38,6 +42,7 @@ export interface FileDatasetOptions {
  * Base class of datasets stored in one local file: `exists` checks the file, `toString` shows the
  * path. Subclasses read with {@link AbstractFileDataset._readFile} and write with
  * {@link AbstractFileDataset._writeFile}, which take care of versions.
+ * @since 0.1.0
  */
 export abstract class AbstractFileDataset<TLoad = unknown, TSave = TLoad> extends AbstractDataset<
   TLoad,
@@ -220,7 +225,11 @@ function checkArgs(
   }
 }
 
-/** Options of {@link JSONDataset}. */
+/**
+ * Options of {@link JSONDataset}.
+ *
+ * @since 0.1.0
+ */
 export interface JSONDatasetOptions extends FileDatasetOptions {
   /** `JSON.stringify` indentation; default 2. */
   saveArgs?: { indent?: number | string };
@@ -228,7 +237,11 @@ export interface JSONDatasetOptions extends FileDatasetOptions {
 
 const JSON_SAVE_ARGS: ReadonlySet<string> = new Set(['indent']);
 
-/** A JSON file: loads `JSON.parse(text)`, saves `JSON.stringify(data, null, indent)`. */
+/**
+ * A JSON file: loads `JSON.parse(text)`, saves `JSON.stringify(data, null, indent)`.
+ *
+ * @since 0.1.0
+ */
 export class JSONDataset<T = unknown> extends AbstractFileDataset<T> {
   readonly #indent: number | string;
 
@@ -250,7 +263,11 @@ export class JSONDataset<T = unknown> extends AbstractFileDataset<T> {
   }
 }
 
-/** Options of {@link CSVDataset}. */
+/**
+ * Options of {@link CSVDataset}.
+ *
+ * @since 0.1.0
+ */
 export interface CSVDatasetOptions extends FileDatasetOptions {
   /**
    * csv-parse options (snake_case or camelCase); default `{ columns: true }` (an array of records
@@ -363,6 +380,7 @@ function csvOptions(
  * A CSV file (csv-parse / csv-stringify). By default loads an array of records keyed by the header
  * row (values are strings unless `loadArgs.cast` says otherwise) and saves an array of records or
  * rows with a header. Unknown `loadArgs` / `saveArgs` keys are an error.
+ * @since 0.1.0
  */
 export class CSVDataset<T = Record<string, string>[]> extends AbstractFileDataset<T> {
   readonly #loadArgs: CsvParseOptions;
@@ -391,13 +409,21 @@ export class CSVDataset<T = Record<string, string>[]> extends AbstractFileDatase
   }
 }
 
-/** Options of {@link TextDataset}. */
+/**
+ * Options of {@link TextDataset}.
+ *
+ * @since 0.1.0
+ */
 export interface TextDatasetOptions extends FileDatasetOptions {
   /** Text encoding; default `'utf8'`. */
   encoding?: BufferEncoding;
 }
 
-/** A text file: loads and saves a string. */
+/**
+ * A text file: loads and saves a string.
+ *
+ * @since 0.1.0
+ */
 export class TextDataset extends AbstractFileDataset<string> {
   readonly #encoding: BufferEncoding;
 
@@ -419,7 +445,11 @@ export class TextDataset extends AbstractFileDataset<string> {
   }
 }
 
-/** A binary file: loads a `Buffer` (a `Uint8Array`), saves any `Uint8Array`. */
+/**
+ * A binary file: loads a `Buffer` (a `Uint8Array`), saves any `Uint8Array`.
+ *
+ * @since 0.1.0
+ */
 export class BytesDataset extends AbstractFileDataset<Uint8Array> {
   protected async _load(): Promise<Uint8Array> {
     return this._readFile();

@@ -12,7 +12,11 @@ import type { Node } from './node.js';
 import type { Pipeline } from './pipeline.js';
 import type { RunReport, RunResult } from './run-report.js';
 
-/** Facts about a run, passed to the pipeline hooks (Kedro's `run_params`). */
+/**
+ * Facts about a run, passed to the pipeline hooks (Kedro's `run_params`).
+ *
+ * @since 0.1.0
+ */
 export interface RunParams {
   /** The run id (`RunOptions.runId` or a generated UUID). */
   readonly runId: string;
@@ -24,7 +28,11 @@ export interface RunParams {
   readonly propagateContext: boolean;
 }
 
-/** Argument of `beforePipelineRun`. */
+/**
+ * Argument of `beforePipelineRun`.
+ *
+ * @since 0.1.0
+ */
 export interface PipelineHookArgs {
   readonly runId: string;
   readonly runParams: RunParams;
@@ -33,7 +41,11 @@ export interface PipelineHookArgs {
   readonly catalog: DataCatalog;
 }
 
-/** Argument of `afterPipelineRun`. */
+/**
+ * Argument of `afterPipelineRun`.
+ *
+ * @since 0.1.0
+ */
 export interface AfterPipelineRunArgs extends PipelineHookArgs {
   /** The free outputs' data, as `run()` resolves. */
   readonly runResult: RunResult;
@@ -41,7 +53,11 @@ export interface AfterPipelineRunArgs extends PipelineHookArgs {
   readonly report: RunReport;
 }
 
-/** Argument of `onPipelineError`. */
+/**
+ * Argument of `onPipelineError`.
+ *
+ * @since 0.1.0
+ */
 export interface PipelineErrorArgs extends PipelineHookArgs {
   /** The error `run()` rejects with (a `NodeFailedError`, `MissingInputsError`, ...). */
   readonly error: unknown;
@@ -49,20 +65,32 @@ export interface PipelineErrorArgs extends PipelineHookArgs {
   readonly report: RunReport;
 }
 
-/** Fields every node and dataset hook receives. */
+/**
+ * Fields every node and dataset hook receives.
+ *
+ * @since 0.1.0
+ */
 export interface NodeHookBase {
   readonly runId: string;
   readonly node: Node;
   readonly catalog: DataCatalog;
 }
 
-/** Argument of `beforeNodeRun`. */
+/**
+ * Argument of `beforeNodeRun`.
+ *
+ * @since 0.1.0
+ */
 export interface BeforeNodeRunArgs extends NodeHookBase {
   /** Loaded inputs, dataset name → data (a copy: change it through the return value). */
   readonly inputs: Readonly<Record<string, unknown>>;
 }
 
-/** Argument of `afterNodeRun`. */
+/**
+ * Argument of `afterNodeRun`.
+ *
+ * @since 0.1.0
+ */
 export interface AfterNodeRunArgs extends NodeHookBase {
   readonly inputs: Readonly<Record<string, unknown>>;
   /**
@@ -74,10 +102,18 @@ export interface AfterNodeRunArgs extends NodeHookBase {
   readonly chunks?: number;
 }
 
-/** Where in its task a node failed. */
+/**
+ * Where in its task a node failed.
+ *
+ * @since 0.1.0
+ */
 export type NodeErrorPhase = 'load' | 'beforeNodeRun' | 'run' | 'save' | 'confirm';
 
-/** Argument of `onNodeError`. */
+/**
+ * Argument of `onNodeError`.
+ *
+ * @since 0.1.0
+ */
 export interface NodeErrorArgs extends NodeHookBase {
   readonly error: unknown;
   /** Inputs loaded so far. */
@@ -89,12 +125,20 @@ export interface NodeErrorArgs extends NodeHookBase {
   readonly phase: NodeErrorPhase;
 }
 
-/** Argument of `beforeDatasetLoaded`. */
+/**
+ * Argument of `beforeDatasetLoaded`.
+ *
+ * @since 0.1.0
+ */
 export interface BeforeDatasetLoadedArgs extends NodeHookBase {
   readonly datasetName: string;
 }
 
-/** Argument of `afterDatasetLoaded`, `beforeDatasetSaved` and `afterDatasetSaved`. */
+/**
+ * Argument of `afterDatasetLoaded`, `beforeDatasetSaved` and `afterDatasetSaved`.
+ *
+ * @since 0.1.0
+ */
 export interface DatasetDataArgs extends NodeHookBase {
   readonly datasetName: string;
   readonly data: unknown;
@@ -108,6 +152,7 @@ type MaybePromise<T> = T | Promise<T>;
  * the function; `afterNodeRun` or `onNodeError`; for each output `beforeDatasetSaved` → save →
  * `afterDatasetSaved`. `beforePipelineRun` comes first and `afterPipelineRun` or `onPipelineError`
  * last. Several hook objects are called in array order (pluggy calls the last registered first).
+ * @since 0.1.0
  */
 export interface Hooks {
   beforePipelineRun?(args: PipelineHookArgs): MaybePromise<unknown>;
@@ -128,7 +173,11 @@ export interface Hooks {
   afterDatasetSaved?(args: DatasetDataArgs): MaybePromise<unknown>;
 }
 
-/** Names of the hook methods. */
+/**
+ * Names of the hook methods.
+ *
+ * @since 0.1.0
+ */
 export const HOOK_NAMES = [
   'beforePipelineRun',
   'afterPipelineRun',
@@ -142,7 +191,11 @@ export const HOOK_NAMES = [
   'afterDatasetSaved',
 ] as const;
 
-/** A hook method name. */
+/**
+ * A hook method name.
+ *
+ * @since 0.1.0
+ */
 export type HookName = (typeof HOOK_NAMES)[number];
 
 type Bound = (args: never) => unknown;

@@ -2,16 +2,15 @@
  * @weft/runner: Kedro's pipeline model in TypeScript (nodes, pipelines, data catalog, hooks,
  * runners) where every node runs in its own copy of the caller's context, on every runner.
  *
+ * This entry point is what pipeline authors use. Runner authors find the runner seam
+ * (`Execution`, `invokeInline`, node-function resolution, the atomic writer) in
+ * `@weft/runner/extend`; runner conformance tests are in `@weft/runner/testing`.
+ *
+ * @since 0.1.0
  * @module
  */
 export { AbstractDataset } from './abstract-dataset.js';
 export { AbstractRunner } from './abstract-runner.js';
-export {
-  FOREIGN_TEMP_MAX_AGE_MS,
-  removeStaleTempFiles,
-  type WriteFileAtomicOptions,
-  writeFileAtomic,
-} from './atomic-write.js';
 export { COPY_MODES, type CopyMode } from './copy-data.js';
 export {
   type CatalogConfigOptions,
@@ -28,47 +27,28 @@ export {
   ConfirmNotUniqueError,
   DatasetAlreadyExistsError,
   DatasetConfigError,
-  type DatasetConfigErrorOptions,
   DatasetError,
-  type DatasetErrorCode,
   DatasetNotFoundError,
   DuplicateNodeNameError,
-  describeError,
-  describeErrorWithName,
   MissingInputsError,
   NodeDefinitionError,
-  type NodeErrorCode,
   NodeFailedError,
-  type NodeFailedErrorOptions,
   NodeInputError,
   NodeNotTransferableError,
   NodeOutputError,
   OutputNotUniqueError,
   PipelineError,
-  type PipelineErrorCode,
   PipelineFilterError,
-  type PipelineFilterErrorCode,
-  type PipelineFilterErrorOptions,
   type PipelineFilterName,
   type ResumeSuggestion,
-  RunAbandonedError,
   RunCancelledError,
-  type RunCancelledErrorOptions,
   RunnerConfigError,
-  type RunnerConfigErrorCode,
   RunnerError,
   type RunnerErrorCode,
   RunTimeoutError,
-  UnschedulableError,
   VersionAlreadyExistsError,
   VersionNotFoundError,
 } from './errors.js';
-export {
-  type Execution,
-  invokeInline,
-  type NodeTaskFn,
-  type RunSetup,
-} from './execution.js';
 export {
   AbstractFileDataset,
   BytesDataset,
@@ -97,18 +77,17 @@ export {
   type RunParams,
 } from './hooks.js';
 export { MemoryDataset, type MemoryDatasetOptions } from './memory-dataset.js';
-export { Node, type NodeFunction, type NodeIO, type NodeOptions, node } from './node.js';
 export {
-  importModule,
-  type NodeFunctionRef,
-  type NodeFunctionSite,
-  resolveNodeFunctions,
-  toModuleUrl,
-} from './node-functions.js';
-export type { InvokeNode } from './node-task.js';
+  Node,
+  type NodeFunction,
+  type NodeIO,
+  type NodeOptions,
+  node,
+} from './node.js';
 export { ParallelRunner, type ParallelRunnerOptions } from './parallel-runner.js';
 export {
   type DatasetMapping,
+  type OutputsOf,
   Pipeline,
   type PipelineFilter,
   type PipelineOptions,
@@ -121,6 +100,7 @@ export type {
   RunLogger,
   RunOptions,
   RunOutcome,
+  RunOutputs,
   RunReport,
   RunResult,
 } from './run-types.js';

@@ -7,7 +7,11 @@ import { AbstractDataset } from './abstract-dataset.js';
 import { COPY_MODES, type CopyMode, copyData, inferCopyMode } from './copy-data.js';
 import { DatasetError } from './errors.js';
 
-/** Options of {@link MemoryDataset}. */
+/**
+ * Options of {@link MemoryDataset}.
+ *
+ * @since 0.1.0
+ */
 export interface MemoryDatasetOptions {
   /**
    * `deepcopy` (plain data copied recursively; class instances inside shared), `copy` (shallow) or
@@ -29,6 +33,7 @@ const EMPTY: unique symbol = Symbol('MemoryDataset.EMPTY');
  * const ds = new MemoryDataset({ a: 1 });           // deepcopy on save and load
  * const shared = new MemoryDataset(client, { copyMode: 'assign' });
  * ```
+ * @since 0.1.0
  */
 export class MemoryDataset<T = unknown> extends AbstractDataset<T> {
   #data: T | typeof EMPTY = EMPTY;

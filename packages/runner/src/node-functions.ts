@@ -12,13 +12,23 @@ import { describeError, NodeNotTransferableError, RunnerConfigError } from './er
 import { importGuarded, refuseRunFromWorkerImport, topLevelCallerAmong } from './module-evaluation.js';
 import type { Node } from './node.js';
 
-/** Where a node's function lives: a module URL and the name of its export. */
+/**
+ * Where a node's function lives: a module URL and the name of its export.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export interface NodeFunctionRef {
   readonly moduleUrl: string;
   readonly exportName: string;
 }
 
-/** Who asks, for messages: the runner's name and where its workers run. */
+/**
+ * Who asks, for messages: the runner's name and where its workers run.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export interface NodeFunctionSite {
   /** e.g. `'ParallelRunner'`. */
   readonly runner: string;
@@ -32,6 +42,8 @@ export interface NodeFunctionSite {
  * `import.meta.url`, a `file:` URL, a URL object or an absolute path → a `file:` URL string.
  *
  * @throws {RunnerConfigError} `ERR_RUNNER_OPTIONS`, naming `where`, for anything else.
+ * @since 0.1.0
+ * @experimental
  */
 export function toModuleUrl(module: unknown, where: string): string {
   if (module instanceof URL) return module.href;
@@ -50,6 +62,8 @@ export function toModuleUrl(module: unknown, where: string): string {
  * @throws {RunnerConfigError} `ERR_RUNNER_MODULE`, naming `where` and the module, when that fails;
  * `ERR_RUNNER_MODULE_CYCLE` when it can never finish (the module's top-level code awaits the run
  * that imports it), instead of letting the process exit silently with code 13.
+ * @since 0.1.0
+ * @experimental
  */
 export async function importModule(
   moduleUrl: string,
@@ -73,6 +87,8 @@ export async function importModule(
  *
  * @throws {NodeNotTransferableError} naming the first node whose function is not such an export
  * (a closure, a nested function, an inline lambda, a function of another module).
+ * @since 0.1.0
+ * @experimental
  */
 export async function resolveNodeFunctions(
   nodes: readonly Node[],

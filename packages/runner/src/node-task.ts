@@ -16,7 +16,12 @@ import { setOwn } from './names.js';
 import type { Node } from './node.js';
 import { typeName } from './node.js';
 
-/** How a runner calls a node's function with its arguments. May return a promise. */
+/**
+ * How a runner calls a node's function with its arguments. May return a promise.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export type InvokeNode = (node: Node, args: unknown[]) => unknown;
 
 /** What a node task needs from its run. */

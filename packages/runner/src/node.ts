@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { NodeDefinitionError, NodeInputError, NodeOutputError } from './errors.js';
 import { declaredParams } from './function-params.js';
 import { listRepr, setOwn, setRepr, stripTranscoding, VALID_NAME } from './names.js';
+import type { RunResult } from './run-report.js';
 
 /**
  * Inputs or outputs of a node, as Kedro accepts them:
@@ -14,10 +15,15 @@ import { listRepr, setOwn, setRepr, stripTranscoding, VALID_NAME } from './names
  * - a list of names: positional arguments (or an array returned, one item per output);
  * - an object `{ key: datasetName }`: the function takes one object with those keys (or returns one);
  * - `null`/`undefined`: none.
+ * @since 0.1.0
  */
 export type NodeIO = string | readonly string[] | Readonly<Record<string, string>> | null | undefined;
 
-/** Options of {@link node}. */
+/**
+ * Options of {@link node}.
+ *
+ * @since 0.1.0
+ */
 export interface NodeOptions {
   /** Node name (`[\w.-]+`); default `<function name>__<8 hex digits of a hash of function, inputs, outputs>`. */
   name?: string;
@@ -44,7 +50,11 @@ export interface NodeOptions {
   costMs?: number;
 }
 
-/** A node function: sync, async, generator or async generator. */
+/**
+ * A node function: sync, async, generator or async generator.
+ *
+ * @since 0.1.0
+ */
 // biome-ignore lint/suspicious/noExplicitAny: node functions have arbitrary signatures
 export type NodeFunction = (...args: any[]) => unknown;
 
@@ -71,11 +81,41 @@ interface NodeSpec {
   costMs: number | undefined;
 }
 
+/** Type-level only (never set at run time): the outputs a node or pipeline is known to write. */
+declare const outputTypes: unique symbol;
+
+/**
+ * What a node function's output is when saved: the awaited value, or a generator's chunk.
+ *
+ * @since 0.1.0
+ */
+export type NodeOutputValue<F extends NodeFunction> =
+  ReturnType<F> extends Generator<infer C, unknown, unknown> | AsyncGenerator<infer C, unknown, unknown>
+    ? C
+    : Awaited<ReturnType<F>>;
+
+/** `{ [name]: value }` for one literal output name, else any name. */
+type SingleOutput<O extends string, V> = string extends O ? RunResult : { [K in O]: V };
+
+/** `{ [names[i]]: value[i] }` for a tuple of literal output names, else any name. */
+type ListOutputs<O extends readonly string[], V> = string extends O[number]
+  ? RunResult
+  : {
+      [I in keyof O as I extends `${number}` ? O[I] & string : never]: V extends readonly unknown[]
+        ? V[I & keyof V]
+        : unknown;
+    };
+
 /**
  * A pipeline step: a function, the datasets it reads and the datasets it writes. Immutable; build
- * it with {@link node}.
+ * it with {@link node}. `TOutputs` is type-level only: the names and types of the outputs when
+ * `node()` could read them from its arguments.
+ *
+ * @since 0.1.0
  */
-export class Node {
+export class Node<TOutputs extends RunResult = RunResult> {
+  /** @internal Type-level only, never set: the outputs this node is known to write. */
+  declare readonly [outputTypes]?: TOutputs;
   /** The node function. */
   readonly fn: NodeFunction;
   /** Unique name inside a pipeline (namespace-prefixed). */
@@ -293,7 +333,21 @@ export class Node {
  * const split = node(splitData, ['cars', 'params:ratio'], ['train', 'test'], { name: 'split', tags: 'prep' });
  * const report = node(({ train }) => train.length, { train: 'train' }, 'n_train');
  * ```
+ * @since 0.1.0
  */
+export function node<F extends NodeFunction, const O extends string>(
+  fn: F,
+  inputs: NodeIO,
+  outputs: O,
+  options?: NodeOptions,
+): Node<SingleOutput<O, NodeOutputValue<F>>>;
+export function node<F extends NodeFunction, const O extends readonly string[]>(
+  fn: F,
+  inputs: NodeIO,
+  outputs: O,
+  options?: NodeOptions,
+): Node<ListOutputs<O, NodeOutputValue<F>>>;
+export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options?: NodeOptions): Node;
 export function node(fn: NodeFunction, inputs: NodeIO, outputs: NodeIO, options: NodeOptions = {}): Node {
   if (typeof fn !== 'function') {
     throw new NodeDefinitionError(`node() expects a function as its first argument, got ${typeName(fn)}.`);

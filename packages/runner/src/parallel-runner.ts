@@ -20,7 +20,11 @@ import { type NodeFunctionRef, resolveNodeFunctions, toModuleUrl } from './node-
 import { parallelTasks } from './parallel-tasks.js';
 import { requiredWorkers, validateMaxWorkers } from './worker-count.js';
 
-/** Options of {@link ParallelRunner}. */
+/**
+ * Options of {@link ParallelRunner}.
+ *
+ * @since 0.1.0
+ */
 export interface ParallelRunnerOptions {
   /**
    * The module (or modules) whose exports are the node functions: usually the module that defines
@@ -66,6 +70,7 @@ export interface ParallelRunnerOptions {
  * await using runner = new ParallelRunner({ module: new URL('./pipeline.js', import.meta.url) });
  * await runner.run(squares, new DataCatalog({ x: 3 })); // { y: 9 }
  * ```
+ * @since 0.1.0
  */
 export class ParallelRunner extends AbstractRunner {
   /** Worker threads. */

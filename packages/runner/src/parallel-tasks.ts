@@ -4,6 +4,7 @@
  * @module
  */
 import { defineTasks } from '@weft/executor';
+import { collectChunks as collect } from './collect-chunks.js';
 
 /**
  * Runs a generator (or async-generator) node function in the worker and returns its chunks, which
@@ -16,9 +17,7 @@ export async function collectChunks(
 ): Promise<unknown[]> {
   const namespace = (await import(moduleUrl)) as Record<string, (...a: unknown[]) => unknown>;
   const fn = namespace[exportName] as (...a: unknown[]) => AsyncIterable<unknown> | Iterable<unknown>;
-  const chunks: unknown[] = [];
-  for await (const chunk of fn(...args)) chunks.push(chunk);
-  return chunks;
+  return collect(fn(...args));
 }
 
 /** Task references to the helpers above. */

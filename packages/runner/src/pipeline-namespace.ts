@@ -11,10 +11,18 @@ import type { Node } from './node.js';
 import { buildGraph } from './pipeline-graph.js';
 import { toposortLayers } from './toposort.js';
 
-/** Dataset names exempt from namespacing (a name or list) or renamed (an object `{ old: new }`). */
+/**
+ * Dataset names exempt from namespacing (a name or list) or renamed (an object `{ old: new }`).
+ *
+ * @since 0.1.0
+ */
 export type DatasetMapping = string | readonly string[] | Readonly<Record<string, string>>;
 
-/** Options of {@link pipeline} (Kedro's `pipeline(nodes, inputs=, outputs=, parameters=, tags=, namespace=)`). */
+/**
+ * Options of {@link pipeline} (Kedro's `pipeline(nodes, inputs=, outputs=, parameters=, tags=, namespace=)`).
+ *
+ * @since 0.1.0
+ */
 export interface PipelineOptions {
   /** Prefix node names (and, unless exempt, datasets and `params:`) with `namespace.`. */
   namespace?: string;

@@ -14,11 +14,16 @@ import {
   hasNamespacing,
   type PipelineOptions,
 } from './pipeline-namespace.js';
+import type { RunResult } from './run-report.js';
 import { toposortLayers } from './toposort.js';
 
 export type { DatasetMapping, PipelineOptions };
 
-/** Options of {@link Pipeline.filter}: every given filter is applied to the original pipeline and the results intersected. */
+/**
+ * Options of {@link Pipeline.filter}: every given filter is applied to the original pipeline and the results intersected.
+ *
+ * @since 0.1.0
+ */
 export interface PipelineFilter {
   /** Nodes with ANY of these tags. */
   tags?: Iterable<string>;
@@ -36,12 +41,34 @@ export interface PipelineFilter {
   nodeNamespaces?: Iterable<string>;
 }
 
+/** Type-level only (never set at run time): the outputs a pipeline is known to write. */
+declare const outputTypes: unique symbol;
+
+/**
+ * The output names and types a {@link Node} or {@link Pipeline} is known to write (`RunResult`,
+ * any name, when they are not known).
+ *
+ * @since 0.1.0
+ */
+export type OutputsOf<T> = T extends Node<infer O> ? O : T extends Pipeline<infer O> ? O : never;
+
+/** The outputs of all `items` together; any name when one of them is not typed. */
+type ItemsOutputs<Items extends readonly (Node | Pipeline)[]> =
+  UnionToIntersection<OutputsOf<Items[number]>> extends infer O extends RunResult ? O : RunResult;
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never;
+
 /**
  * An immutable DAG of {@link Node}s. Construction checks for duplicate node names, two nodes
  * writing one dataset, two nodes confirming one dataset, and cycles (naming one).
  * Every filter and set operation returns a new Pipeline.
+ * @since 0.1.0
  */
-export class Pipeline {
+export class Pipeline<TOutputs extends RunResult = RunResult> {
+  /** @internal Type-level only, never set: the outputs this pipeline is known to write. */
+  declare readonly [outputTypes]?: TOutputs;
   /** Nodes in topological order (layer by layer, sorted by name inside a layer). */
   readonly nodes: readonly Node[];
   /** Topological layers: each node's parents are all in earlier layers; sorted by name inside a layer. */
@@ -378,7 +405,20 @@ export class Pipeline {
  * const base = pipeline([node(clean, 'raw', 'clean'), node(fit, ['clean', 'params:k'], 'model')]);
  * const a = pipeline([base], { namespace: 'a', inputs: 'raw' });  // reads raw, writes a.clean, a.model
  * ```
+ *
+ * Without options, a pipeline of nodes whose outputs are literal names is typed: `run()` then
+ * resolves to those names with the node functions' types (see {@link RunOutputs}).
+ * ```ts
+ * const p = pipeline([node((x: number) => x * 2, 'x', 'doubled')]);
+ * const out = await new SequentialRunner().run(p, new DataCatalog({ x: 2 }));
+ * out.doubled; // number | undefined
+ * ```
+ * @since 0.1.0
  */
+export function pipeline<const Items extends readonly (Node | Pipeline)[]>(
+  items: Items,
+): Pipeline<ItemsOutputs<Items>>;
+export function pipeline(items: Iterable<Node | Pipeline>, options?: PipelineOptions): Pipeline;
 export function pipeline(items: Iterable<Node | Pipeline>, options: PipelineOptions = {}): Pipeline {
   return new Pipeline(items, options);
 }

@@ -14,6 +14,7 @@ import { Pipeline } from './pipeline.js';
  * The node names to resume from, given the nodes that did not finish: backtrack from them through
  * producers of non-persistent (ephemeral or unregistered) inputs, extend downstream, and take the
  * first topological layer of the result.
+ * @since 0.1.0
  */
 export function findNodesToResumeFrom(
   pipeline: Pipeline,

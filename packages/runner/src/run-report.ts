@@ -5,10 +5,29 @@
  * @module
  */
 
-/** The free outputs' data: dataset name → the value the producing node saved (its last chunk when streaming). */
+/**
+ * The free outputs' data: dataset name → the value the producing node saved (its last chunk when streaming).
+ *
+ * @since 0.1.0
+ */
 export type RunResult = Record<string, unknown>;
 
-/** Timing of one node. */
+/**
+ * What `run()` resolves to for a pipeline whose outputs are typed (a pipeline of literal
+ * `node(fn, inputs, 'name')` nodes, see {@link Pipeline}): each known output has its node
+ * function's type, and is optional, since a free output is absent when its node did not run
+ * (`onlyMissingOutputs`) and an intermediate one is never there; any other name is `unknown`.
+ * For an untyped pipeline it is {@link RunResult}.
+ *
+ * @since 0.1.0
+ */
+export type RunOutputs<T extends RunResult = RunResult> = Partial<T> & RunResult;
+
+/**
+ * Timing of one node.
+ *
+ * @since 0.1.0
+ */
 export interface NodeTiming {
   readonly node: string;
   readonly status: 'completed' | 'failed';
@@ -18,7 +37,11 @@ export interface NodeTiming {
   readonly durationMs: number;
 }
 
-/** Timings and counts of a run. */
+/**
+ * Timings and counts of a run.
+ *
+ * @since 0.1.0
+ */
 export interface RunReport {
   readonly runId: string;
   readonly runner: string;
@@ -35,8 +58,12 @@ export interface RunReport {
   readonly nodes: readonly NodeTiming[];
 }
 
-/** What `runner.runWithReport()` resolves to. */
-export interface RunOutcome {
-  readonly outputs: RunResult;
+/**
+ * What `runner.runWithReport()` resolves to.
+ *
+ * @since 0.1.0
+ */
+export interface RunOutcome<T extends RunResult = RunResult> {
+  readonly outputs: RunOutputs<T>;
   readonly report: RunReport;
 }

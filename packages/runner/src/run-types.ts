@@ -7,16 +7,24 @@
 import type { ContextFilter } from '@weft/contextvars';
 import type { Hooks } from './hooks.js';
 
-export type { NodeTiming, RunOutcome, RunReport, RunResult } from './run-report.js';
+export type { NodeTiming, RunOutcome, RunOutputs, RunReport, RunResult } from './run-report.js';
 export type { ContextFilter };
 
-/** Where a runner writes Kedro's log lines (`console` works). Default: nowhere. */
+/**
+ * Where a runner writes Kedro's log lines (`console` works). Default: nowhere.
+ *
+ * @since 0.1.0
+ */
 export interface RunLogger {
   info(message: string): void;
   warn(message: string): void;
 }
 
-/** Options of `runner.run()`. */
+/**
+ * Options of `runner.run()`.
+ *
+ * @since 0.1.0
+ */
 export interface RunOptions {
   /** Hook objects, called in array order. */
   hooks?: readonly Hooks[];

@@ -15,6 +15,7 @@ import { type Execution, invokeInline } from './execution.js';
  * const outputs = await new SequentialRunner().run(pipeline([node(double, 'x', 'y')]), new DataCatalog({ x: 2 }));
  * outputs.y; // 4
  * ```
+ * @since 0.1.0
  */
 export class SequentialRunner extends AbstractRunner {
   protected _prepare(): Execution {

@@ -9,7 +9,11 @@ import { type Execution, invokeInline, type NodeTaskFn, type RunSetup } from './
 import type { Node } from './node.js';
 import { requiredWorkers, validateMaxWorkers } from './worker-count.js';
 
-/** Options of {@link ThreadRunner}. */
+/**
+ * Options of {@link ThreadRunner}.
+ *
+ * @since 0.1.0
+ */
 export interface ThreadRunnerOptions {
   /**
    * Most nodes in flight at once. Default {@link ThreadRunner.DEFAULT_MAX_WORKERS} (128): nodes
@@ -29,6 +33,7 @@ export interface ThreadRunnerOptions {
  * ```ts
  * const outputs = await new ThreadRunner({ maxWorkers: 16 }).run(fetchPipeline, catalog);
  * ```
+ * @since 0.1.0
  */
 export class ThreadRunner extends AbstractRunner {
   /** Default `maxWorkers`. */

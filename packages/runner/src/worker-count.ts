@@ -7,12 +7,22 @@
 import { RunnerConfigError } from './errors.js';
 import type { Pipeline } from './pipeline.js';
 
-/** `nodes − layers + 1`: the most nodes that can ever be ready at the same time is at most this. */
+/**
+ * `nodes − layers + 1`: the most nodes that can ever be ready at the same time is at most this.
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export function requiredWorkers(pipeline: Pipeline): number {
   return Math.max(1, pipeline.nodes.length - pipeline.groupedNodes.length + 1);
 }
 
-/** Validates a `maxWorkers` option: a positive integer (or undefined). */
+/**
+ * Validates a `maxWorkers` option: a positive integer (or undefined).
+ *
+ * @since 0.1.0
+ * @experimental
+ */
 export function validateMaxWorkers(runner: string, maxWorkers: number | undefined): void {
   if (maxWorkers === undefined) return;
   if (!(Number.isInteger(maxWorkers) && maxWorkers > 0)) {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WRITER_TAG } from '../src/atomic-write.js';
-import { FOREIGN_TEMP_MAX_AGE_MS, removeStaleTempFiles, TextDataset, writeFileAtomic } from '../src/index.js';
+import { FOREIGN_TEMP_MAX_AGE_MS, removeStaleTempFiles, writeFileAtomic } from '../src/extend.js';
+import { TextDataset } from '../src/index.js';
 
 let dir: string;
 beforeEach(async () => {

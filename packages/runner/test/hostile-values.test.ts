@@ -4,10 +4,9 @@
  * node is named, the run settles, and what was saved stays saved.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeError, describeErrorWithName } from '../src/extend.js';
 import {
   DataCatalog,
-  describeError,
-  describeErrorWithName,
   NodeFailedError,
   node,
   ParallelRunner,
