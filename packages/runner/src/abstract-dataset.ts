@@ -4,6 +4,7 @@
  * @module
  */
 import { DatasetError, describeErrorWithName } from './errors.js';
+import { isThenable } from './values.js';
 
 /**
  * Base class of datasets. Extend it and implement `_load` and `_save` (sync or async); optionally
@@ -78,7 +79,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
     } catch (error) {
       throw this.#loadError(error);
     }
-    if (isPromiseLike(result))
+    if (isThenable(result))
       return Promise.resolve(result).catch((error: unknown) => Promise.reject(this.#loadError(error)));
     return result;
   }
@@ -97,7 +98,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
     } catch (error) {
       throw this.#saveError(error);
     }
-    if (isPromiseLike(result))
+    if (isThenable(result))
       return Promise.resolve(result).catch((error: unknown) => Promise.reject(this.#saveError(error)));
   }
 
@@ -109,7 +110,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
     } catch (error) {
       throw this.#releaseError(error);
     }
-    if (isPromiseLike(result))
+    if (isThenable(result))
       return Promise.resolve(result).catch((error: unknown) => Promise.reject(this.#releaseError(error)));
   }
 
@@ -117,7 +118,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
     if (DatasetError.is(error)) return error;
     return new DatasetError(
       'ERR_DATASET_LOAD',
-      `Failed while loading data from dataset ${this}.\n${messageOf(error)}`,
+      `Failed while loading data from dataset ${this}.\n${describeErrorWithName(error)}`,
       {
         cause: error,
       },
@@ -128,7 +129,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
     if (DatasetError.is(error)) return error;
     return new DatasetError(
       'ERR_DATASET_SAVE',
-      `Failed while saving data to dataset ${this}.\n${messageOf(error)}`,
+      `Failed while saving data to dataset ${this}.\n${describeErrorWithName(error)}`,
       {
         cause: error,
       },
@@ -139,7 +140,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
     if (DatasetError.is(error)) return error;
     return new DatasetError(
       'ERR_DATASET_RELEASE',
-      `Failed during release for dataset ${this}.\n${messageOf(error)}`,
+      `Failed during release for dataset ${this}.\n${describeErrorWithName(error)}`,
       {
         cause: error,
       },
@@ -154,7 +155,7 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
       if (DatasetError.is(error)) throw error;
       throw new DatasetError(
         'ERR_DATASET_EXISTS_CHECK',
-        `Failed during exists check for dataset ${this}.\n${messageOf(error)}`,
+        `Failed during exists check for dataset ${this}.\n${describeErrorWithName(error)}`,
         { cause: error },
       );
     }
@@ -172,16 +173,4 @@ export abstract class AbstractDataset<TLoad = unknown, TSave = TLoad> {
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     return `${this.constructor.name}(${parts.join(', ')})`;
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function messageOf(error: unknown): string {
-  return describeErrorWithName(error);
 }

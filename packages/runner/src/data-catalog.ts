@@ -25,6 +25,7 @@ import {
   DatasetConfigError,
   DatasetError,
   DatasetNotFoundError,
+  describeError,
   VersionAlreadyExistsError,
   VersionNotFoundError,
 } from './errors.js';
@@ -554,7 +555,7 @@ function buildChecked(name: string, c: CheckedConfig): AbstractDataset {
   } catch (error) {
     throw new DatasetConfigError(
       'ERR_DATASET_CONFIG',
-      `An exception occurred when parsing config for dataset '${name}':\n${error instanceof Error ? error.message : String(error)}`,
+      `An exception occurred when parsing config for dataset '${name}':\n${describeError(error)}`,
       { dataset: name, cause: error },
     );
   }

@@ -8,7 +8,7 @@
  */
 import type { AbstractDataset } from './abstract-dataset.js';
 import type { DatasetVersion } from './dataset-versions.js';
-import { DatasetConfigError } from './errors.js';
+import { DatasetConfigError, describeError } from './errors.js';
 import { BytesDataset, CSVDataset, JSONDataset, TextDataset, UnknownArgsError } from './file-datasets.js';
 import { MemoryDataset } from './memory-dataset.js';
 
@@ -206,7 +206,7 @@ export function checkDatasetConfig(name: string, entry: unknown, ctx: ConfigCont
         const spelling = spelled.get(error.option) ?? snake(error.option);
         fail(name, `${spelling}.${error.keys[0]}`, error.message, error);
       }
-      fail(name, undefined, error instanceof Error ? error.message : String(error), error);
+      fail(name, undefined, describeError(error), error);
     }
   }
   return {

@@ -11,6 +11,7 @@ import { RunnerConfigError } from './errors.js';
 import type { Node } from './node.js';
 import type { Pipeline } from './pipeline.js';
 import type { RunReport, RunResult } from './run-report.js';
+import { isThenable } from './values.js';
 
 /**
  * Facts about a run, passed to the pipeline hooks (Kedro's `run_params`).
@@ -282,13 +283,4 @@ function methodNames(obj: object): Set<string> {
     for (const k of Object.getOwnPropertyNames(o)) if (k !== 'constructor') names.add(k);
   }
   return names;
-}
-
-/** Whether `value` has a callable `then`. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -6,6 +6,7 @@
 import { AbstractDataset } from './abstract-dataset.js';
 import { COPY_MODES, type CopyMode, copyData, inferCopyMode } from './copy-data.js';
 import { DatasetError } from './errors.js';
+import { typeName } from './values.js';
 
 /**
  * Options of {@link MemoryDataset}.
@@ -89,14 +90,8 @@ export class MemoryDataset<T = unknown> extends AbstractDataset<T> {
 
   protected override _describe(): Record<string, unknown> {
     return {
-      data: this.#data === EMPTY ? undefined : `<${describeType(this.#data)}>`,
+      data: this.#data === EMPTY ? undefined : `<${typeName(this.#data)}>`,
       copyMode: this.#copyMode,
     };
   }
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  return (value as object).constructor?.name ?? 'Object';
 }

@@ -11,10 +11,9 @@
 import type { DataCatalog } from './data-catalog.js';
 import { RunnerConfigError } from './errors.js';
 import type { HookManager, NodeErrorPhase } from './hooks.js';
-import { isThenable } from './hooks.js';
 import { setOwn } from './names.js';
 import type { Node } from './node.js';
-import { typeName } from './node.js';
+import { isThenable, typeName } from './values.js';
 
 /**
  * How a runner calls a node's function with its arguments. May return a promise.

@@ -8,6 +8,7 @@ import { NodeDefinitionError, NodeInputError, NodeOutputError } from './errors.j
 import { declaredParams } from './function-params.js';
 import { listRepr, setOwn, setRepr, stripTranscoding, VALID_NAME } from './names.js';
 import type { RunResult } from './run-report.js';
+import { typeName } from './values.js';
 
 /**
  * Inputs or outputs of a node, as Kedro accepts them:
@@ -557,12 +558,4 @@ function safeSource(fn: NodeFunction): string {
   } catch {
     return '';
   }
-}
-
-/** A short type name for messages: `'null'`, `'Array'`, `'Map'`, `'number'`. */
-export function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  const ctor = (value as { constructor?: { name?: string } }).constructor;
-  return ctor?.name ?? 'Object';
 }
