@@ -22,6 +22,26 @@ export interface VarHandle {
   _decodeLate(json: unknown): unknown;
 }
 
+/** A context that can run a function in itself: what {@link contextFromMap} returns. */
+export interface RunnableContext extends ContextState {
+  run<R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): R;
+}
+
+let contextFactory: ((map: PersistentMap) => RunnableContext) | undefined;
+
+/**
+ * Registers how this copy of the package makes a Context from a map (`context.ts` does, when it
+ * loads), so modules below `context.ts` (ContextVar) make Contexts without importing it.
+ */
+export function setContextFactory(factory: (map: PersistentMap) => RunnableContext): void {
+  contextFactory = factory;
+}
+
+/** A Context of this package copy sharing `map`. */
+export function contextFromMap(map: PersistentMap): RunnableContext {
+  return (contextFactory as (map: PersistentMap) => RunnableContext)(map);
+}
+
 /** The Context current in this thread: the entered one, or the per-thread root context. */
 export function currentContext(): ContextState {
   return state.als.getStore() ?? (state.root as ContextState);

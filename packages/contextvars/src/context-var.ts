@@ -4,9 +4,8 @@
  * @module
  */
 import { inspect } from 'node:util';
-import { CONTEXT_VAR_BRAND, currentContext, readLeaf } from './bindings.js';
+import { CONTEXT_VAR_BRAND, contextFromMap, currentContext, readLeaf } from './bindings.js';
 import type { Codec } from './codec.js';
-import { contextWithMap } from './context.js';
 import { ContextSerializationError, LookupError, reasonOf, TokenError } from './errors.js';
 import type { Leaf, PersistentMap } from './persistent-map.js';
 import { propagationState, unpropagatedHint, warnUnpropagated } from './propagation-state.js';
@@ -161,7 +160,7 @@ export class ContextVar<T> {
    * returns its result. Nothing `fn` does (sets included) leaks to the caller or to siblings.
    */
   run<R, A extends unknown[]>(value: T, fn: (...args: A) => R, ...args: A): R {
-    return contextWithMap(currentContext()._map.set(this._id, this, value)).run(fn, ...args);
+    return contextFromMap(currentContext()._map.set(this._id, this, value)).run(fn, ...args);
   }
 
   /** @internal Decodes a value that was deserialized before this variable existed. */

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { assertContextVar, currentContext, leafVar, readLeaf, resolvedSize } from './bindings.js';
+import {
+  assertContextVar,
+  currentContext,
+  leafVar,
+  readLeaf,
+  resolvedSize,
+  setContextFactory,
+} from './bindings.js';
 import type { ContextVar } from './context-var.js';
 import { ContextEnteredError } from './errors.js';
 import { PersistentMap } from './persistent-map.js';
@@ -131,4 +138,5 @@ export function copyContext(): Context {
   return contextWithMap(currentContext()._map);
 }
 
+setContextFactory(contextWithMap);
 state.root ??= new Context();
