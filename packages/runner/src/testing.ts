@@ -1,17 +1,19 @@
 /**
  * `@weft/runner/testing`: the runner conformance tests, for any runner (this package's three,
  * `DistributedRunner`, a third-party one): random DAGs from a seeded PRNG whose free outputs are
- * computed directly, and a vitest suite that checks a runner gives exactly those outputs.
+ * computed directly, and a test suite that checks a runner gives exactly those outputs.
  *
- * Needs `vitest` (an optional peer dependency) only for {@link describeRunnerConformance}.
+ * The module imports no test framework: {@link describeRunnerConformance} is given the test
+ * functions (`describe`, `it`, `expect` of vitest, or of jest), so importing it never needs one.
  *
  * @example
  * ```ts
  * // my-runner.test.ts
  * import { describeRunnerConformance } from '@weft/runner/testing';
+ * import { describe, expect, it } from 'vitest';
  * import { MyRunner } from '../src/my-runner.js';
  *
- * describeRunnerConformance([{ name: 'MyRunner', make: () => new MyRunner() }]);
+ * describeRunnerConformance({ describe, it, expect }, [{ name: 'MyRunner', make: () => new MyRunner() }]);
  * ```
  * A runner that imports node functions by name (in worker threads or processes) is pointed at
  * {@link conformanceNodesModule}, or at a module that re-exports `mix`, `mixAsync` and `mixTwo`.
@@ -20,7 +22,6 @@
  * @since 0.1.0
  * @module
  */
-import { describe, expect, it } from 'vitest';
 import type { AbstractRunner } from './abstract-runner.js';
 import { mix, mixAsync, mixTwo } from './conformance-nodes.js';
 import { DataCatalog } from './data-catalog.js';
@@ -179,25 +180,45 @@ export interface ConformanceOptions {
 }
 
 /**
- * Registers the conformance suite with vitest: for each seed, a random DAG run on every runner
- * gives exactly the free outputs computed directly. Call it at the top level of a test file.
+ * The test functions {@link describeRunnerConformance} registers its tests with: vitest's (or
+ * jest's) `describe`, `it` and `expect`.
+ *
+ * @experimental
+ * @since 0.1.0
+ */
+export interface TestApi {
+  describe(name: string, body: () => void): unknown;
+  it(name: string, body: () => Promise<void>): unknown;
+  expect(actual: unknown): {
+    toEqual(expected: unknown): unknown;
+    toBeGreaterThan(expected: number): unknown;
+  };
+}
+
+/**
+ * Registers the conformance suite with the given test functions: for each seed, a random DAG run
+ * on every runner gives exactly the free outputs computed directly. Call it at the top level of a
+ * test file.
  *
  * @experimental
  * @since 0.1.0
  */
 export function describeRunnerConformance(
+  test: TestApi,
   runners: readonly RunnerUnderTest[],
   options: ConformanceOptions = {},
 ): void {
+  const { describe, it, expect } = test;
   const seeds = options.seeds ?? Array.from({ length: 25 }, (_, i) => 1000 + i * 7919);
   describe('runner conformance: random DAGs give the free outputs computed directly', () => {
-    it.each([...seeds])('seed %i', async (seed) => {
-      const dag = randomDag(seed, options.dag);
-      expect(Object.keys(dag.expected).length).toBeGreaterThan(0);
-      for (const runner of runners) {
-        const outputs = await runner.make().run(dag.pipeline, new DataCatalog(dag.inputs));
-        expect({ runner: runner.name, outputs }).toEqual({ runner: runner.name, outputs: dag.expected });
-      }
-    });
+    for (const seed of seeds)
+      it(`seed ${seed}`, async () => {
+        const dag = randomDag(seed, options.dag);
+        expect(Object.keys(dag.expected).length).toBeGreaterThan(0);
+        for (const runner of runners) {
+          const outputs = await runner.make().run(dag.pipeline, new DataCatalog(dag.inputs));
+          expect({ runner: runner.name, outputs }).toEqual({ runner: runner.name, outputs: dag.expected });
+        }
+      });
   });
 }
