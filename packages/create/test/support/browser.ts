@@ -60,7 +60,9 @@ export async function openPage(browser: BrowserContext, url: string) {
   });
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(url);
-  await page.waitForFunction('document.body.dataset.ready !== undefined');
+  // A selector, not a string predicate: polling a string evaluates it in the page, which the
+  // viewer's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+  await page.locator('body[data-ready]').waitFor({ state: 'attached' });
   return { page, errors, requests };
 }
 
