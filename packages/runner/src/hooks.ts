@@ -259,10 +259,36 @@ export class HookManager {
     }
   }
 
-  /** Calls every `beforeNodeRun` and returns their results (awaited). */
-  async collect<N extends HookName>(name: N, args: Parameters<NonNullable<Hooks[N]>>[0]): Promise<unknown[]> {
+  /**
+   * Calls every `name` method in order and returns their results (each awaited when it is a
+   * promise); an array when every method returned synchronously, else a promise of it, so a node
+   * whose hooks are synchronous stays synchronous.
+   */
+  collect<N extends HookName>(
+    name: N,
+    args: Parameters<NonNullable<Hooks[N]>>[0],
+  ): unknown[] | Promise<unknown[]> {
+    const methods = this.#methods[name];
     const results: unknown[] = [];
-    for (const m of this.#methods[name]) results.push(await (m as (a: unknown) => unknown)(args));
+    for (let i = 0; i < methods.length; i++) {
+      const result = (methods[i] as (a: unknown) => unknown)(args);
+      if (isThenable(result)) return this.#collectRest(methods, i, result, results, args);
+      results.push(result);
+    }
+    return results;
+  }
+
+  async #collectRest(
+    methods: Bound[],
+    index: number,
+    pending: PromiseLike<unknown>,
+    results: unknown[],
+    args: unknown,
+  ): Promise<unknown[]> {
+    results.push(await pending);
+    for (let i = index + 1; i < methods.length; i++) {
+      results.push(await (methods[i] as (a: unknown) => unknown)(args));
+    }
     return results;
   }
 

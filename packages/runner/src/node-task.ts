@@ -103,7 +103,8 @@ class NodeTask {
               // Produced where the function runs (the same job of a remote runner): not loaded here.
               this.values[i] = deferred;
             } else if (env.datasetHooks) {
-              return loadWithHooks(this, i, name).then(() => this.#next());
+              const loaded = loadWithHooks(this, i, name);
+              if (loaded !== undefined) return loaded.then(() => this.#next());
             } else {
               const data = catalog._loadNow(name);
               if (isThenable(data)) {
@@ -129,10 +130,14 @@ class NodeTask {
               catalog,
               inputs: inputsObject(node, this.values, this.values.length),
             };
-            return hooks.collect('beforeNodeRun', args).then((results) => {
-              this.values = applyOverrides(node, this.values, results);
-              return this.resume();
-            });
+            const results = hooks.collect('beforeNodeRun', args);
+            if (isThenable(results)) {
+              return (results as Promise<unknown[]>).then((awaited) => {
+                this.values = applyOverrides(node, this.values, awaited);
+                return this.resume();
+              });
+            }
+            this.values = applyOverrides(node, this.values, results as unknown[]);
           }
           break;
         }
@@ -164,7 +169,8 @@ class NodeTask {
           this.index = 0;
           if (hooks.has('afterNodeRun')) {
             const pairs = this.pairs ?? [[(out as { name: string }).name, this.result]];
-            return afterNodeRun(this, pairs).then(() => this.resume());
+            const after = afterNodeRun(this, pairs);
+            if (after !== undefined) return after.then(() => this.resume());
           }
           break;
         }
@@ -232,15 +238,40 @@ async function invokeWithRetries(env: TaskEnv, node: Node, args: unknown[]): Pro
   }
 }
 
-async function loadWithHooks(task: NodeTask, i: number, name: string): Promise<void> {
+/** Loads input `i` with the dataset hooks; a promise only when something was asynchronous. */
+function loadWithHooks(task: NodeTask, i: number, name: string): void | Promise<void> {
   const { node, env } = task;
-  const { catalog, hooks, runId } = env;
-  const before = hooks.call('beforeDatasetLoaded', { runId, node, catalog, datasetName: name });
-  if (before !== undefined) await before;
-  let data = catalog._loadNow(name);
-  if (isThenable(data)) data = await data;
-  const after = hooks.call('afterDatasetLoaded', { runId, node, catalog, datasetName: name, data });
-  if (after !== undefined) await after;
+  const before = env.hooks.call('beforeDatasetLoaded', {
+    runId: env.runId,
+    node,
+    catalog: env.catalog,
+    datasetName: name,
+  });
+  if (before !== undefined) return before.then(() => loadAfterHooks(task, i, name));
+  return loadAfterHooks(task, i, name);
+}
+
+function loadAfterHooks(task: NodeTask, i: number, name: string): void | Promise<void> {
+  const data = task.env.catalog._loadNow(name);
+  if (isThenable(data))
+    return (data as Promise<unknown>).then((loaded) => afterLoaded(task, i, name, loaded));
+  return afterLoaded(task, i, name, data);
+}
+
+function afterLoaded(task: NodeTask, i: number, name: string, data: unknown): void | Promise<void> {
+  const { node, env } = task;
+  const after = env.hooks.call('afterDatasetLoaded', {
+    runId: env.runId,
+    node,
+    catalog: env.catalog,
+    datasetName: name,
+    data,
+  });
+  if (after !== undefined) {
+    return after.then(() => {
+      task.values[i] = data;
+    });
+  }
   task.values[i] = data;
 }
 
@@ -248,11 +279,12 @@ async function confirmAll(catalog: DataCatalog, names: readonly string[]): Promi
   for (const name of names) await catalog.confirm(name);
 }
 
-async function afterNodeRun(task: NodeTask, pairs: [string, unknown][]): Promise<void> {
+/** Calls the `afterNodeRun` hooks; a promise only when one of them returned one. */
+function afterNodeRun(task: NodeTask, pairs: [string, unknown][]): void | Promise<void> {
   const { node, env, values } = task;
   const outputs: Record<string, unknown> = {};
   for (const [name, data] of pairs) setOwn(outputs, name, data);
-  await env.hooks.call('afterNodeRun', {
+  return env.hooks.call('afterNodeRun', {
     runId: env.runId,
     node,
     catalog: env.catalog,
@@ -269,14 +301,24 @@ function saveOne(node: Node, env: TaskEnv, name: string, data: unknown): void | 
   env.onSaved(name, data);
 }
 
-async function saveWithHooks(node: Node, env: TaskEnv, name: string, data: unknown): Promise<void> {
+/** Saves one output with the dataset hooks; a promise only when something was asynchronous. */
+function saveWithHooks(node: Node, env: TaskEnv, name: string, data: unknown): void | Promise<void> {
   const { catalog, hooks, runId } = env;
   const before = hooks.call('beforeDatasetSaved', { runId, node, catalog, datasetName: name, data });
-  if (before !== undefined) await before;
-  const saved = catalog._saveNow(name, data);
-  if (saved !== undefined) await saved;
+  if (before !== undefined) return before.then(() => saveAfterHooks(node, env, name, data));
+  return saveAfterHooks(node, env, name, data);
+}
+
+function saveAfterHooks(node: Node, env: TaskEnv, name: string, data: unknown): void | Promise<void> {
+  const saved = env.catalog._saveNow(name, data);
+  if (saved !== undefined) return saved.then(() => afterSaved(node, env, name, data));
+  return afterSaved(node, env, name, data);
+}
+
+function afterSaved(node: Node, env: TaskEnv, name: string, data: unknown): void | Promise<void> {
+  const { catalog, hooks, runId } = env;
   const after = hooks.call('afterDatasetSaved', { runId, node, catalog, datasetName: name, data });
-  if (after !== undefined) await after;
+  if (after !== undefined) return after.then(() => env.onSaved(name, data));
   env.onSaved(name, data);
 }
 
