@@ -28,6 +28,7 @@ export {
   type Carrier,
   type ContextPropagator,
   compositePropagator,
+  contextWithValue,
   declaredVariablesPropagator,
   type ExtractOptions,
   extractContext,

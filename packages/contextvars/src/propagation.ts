@@ -11,10 +11,11 @@
  * @module
  */
 import { pathToFileURL } from 'node:url';
-import { currentContext } from './bindings.js';
+import { assertContextVar, currentContext } from './bindings.js';
 import { Context, contextWithMap } from './context.js';
 import { ContextVar } from './context-var.js';
 import { ContextPropagationError, ContextSerializationError } from './errors.js';
+import type { PersistentMap } from './persistent-map.js';
 import { propagationState, type UnpropagatedNames } from './propagation-state.js';
 import {
   deserializeContext,
@@ -53,10 +54,7 @@ export interface InjectOptions extends SerializeOptions {}
  *   },
  *   extract(context, carrier) {
  *     const value = carrier['x-tenant'];
- *     if (typeof value !== 'string') return context;
- *     const result = context.copy();
- *     result.run(() => tenant.set(value));
- *     return result;
+ *     return typeof value === 'string' ? contextWithValue(context, tenant, value) : context;
  *   },
  * };
  * setGlobalPropagator(compositePropagator(declaredVariablesPropagator, tenantPropagator));
@@ -249,9 +247,30 @@ function overlay(base: Context, extra: Context): Context {
   return contextWithMap(map);
 }
 
-/** `context` with `variable` bound to `value`, without entering anything. */
-function bound<T>(context: Context, variable: ContextVar<T>, value: T): Context {
-  return contextWithMap(context._map.set(variable._id, variable, value));
+/**
+ * A new Context: `context`'s bindings with `variable` bound to `value`, made without entering
+ * either (`context` is unchanged). O(1) whatever the number of variables. What a propagator's
+ * `extract` returns when it adds a variable: the same result as
+ * `const r = context.copy(); r.run(() => variable.set(value))`, without the cost of entering `r`.
+ *
+ * @example
+ * ```ts
+ * extract(context, carrier) {
+ *   const t = carrier['x-tenant'];
+ *   return typeof t === 'string' ? contextWithValue(context, tenant, t) : context;
+ * }
+ * ```
+ * @throws {TypeError} when `context` is not a Context or `variable` not a ContextVar (of any
+ * copy of this package).
+ */
+export function contextWithValue<T>(context: Context, variable: ContextVar<T>, value: T): Context {
+  assertContextVar(variable);
+  // Structural, like the store itself: a Context of another copy of this package is accepted.
+  const map = (context as { _map?: Partial<PersistentMap> } | null)?._map;
+  if (typeof map?.set !== 'function' || typeof map.lookup !== 'function') {
+    throw new TypeError(`contextWithValue(): a Context was expected, got ${String(context)}`);
+  }
+  return contextWithMap((map as PersistentMap).set(variable._id, variable, value));
 }
 
 /**
@@ -288,7 +307,7 @@ export const declaredVariablesPropagator: ContextPropagator = Object.freeze({
       }
     }
     const names = field(carrier, UNPROPAGATED_FIELD);
-    if (names !== undefined) result = bound(result, unpropagatedVar(), readUnpropagated(names));
+    if (names !== undefined) result = contextWithValue(result, unpropagatedVar(), readUnpropagated(names));
     return result;
   },
 });

@@ -7,6 +7,7 @@ import {
   ContextVarsError,
   compileContextFilter,
   compositePropagator,
+  contextWithValue,
   copyContext,
   declaredVariablesPropagator,
   extractContext,
@@ -203,6 +204,34 @@ describe('composite and global propagators', () => {
       /x-tenant is number/,
     );
     expect(() => extractContext('text')).toThrow(/a context carrier must be an object of fields/);
+  });
+});
+
+describe('contextWithValue', () => {
+  it('makes a new context with one more binding, leaving the given one and the current one as they were', () => {
+    const base = copyContext();
+    base.run(() => shared.set('s'));
+    const derived = contextWithValue(base, tenant, 'acme');
+    expect(derived).not.toBe(base);
+    expect(derived.get(tenant)).toBe('acme');
+    expect(derived.get(shared)).toBe('s');
+    expect(base.has(tenant)).toBe(false);
+    expect(tenant.get('unset')).toBe('unset');
+    // Entered later, it holds the binding and evolves on its own.
+    derived.run(() => {
+      expect(tenant.get()).toBe('acme');
+      tenant.set('other');
+    });
+    expect(derived.get(tenant)).toBe('other');
+    expect(contextWithValue(derived, tenant, 'again').get(tenant)).toBe('again');
+    expect(derived.get(tenant)).toBe('other');
+  });
+
+  it('refuses what is not a context or not a variable, saying which', () => {
+    expect(() => contextWithValue({} as never, tenant, 'x')).toThrow(/a Context was expected/);
+    expect(() => contextWithValue(copyContext(), 'tenant' as never, 'x')).toThrow(
+      /a ContextVar key was expected/,
+    );
   });
 });
 

@@ -14,6 +14,17 @@ import { otelContextVar } from './otel-context-var.js';
 // biome-ignore lint/suspicious/noExplicitAny: listeners and bound functions take anything
 type AnyFunction = (...args: any[]) => any;
 
+const PROBE_KEY = Symbol.for('@weft/opentelemetry:probe');
+const PROBING_KEY = Symbol.for('@weft/opentelemetry:probing/v1');
+const probingHolder = globalThis as { [PROBING_KEY]?: { context: OtelContext | undefined } };
+/**
+ * Set only for the duration of {@link isWeftContextActive}'s synchronous call to `context.active()`
+ * (shared by every copy of this package).
+ */
+const probing = probingHolder[PROBING_KEY] ?? { context: undefined };
+probingHolder[PROBING_KEY] = probing;
+const PROBE = ROOT_CONTEXT.setValue(PROBE_KEY, true);
+
 /** Methods of an EventEmitter that add a listener. */
 const ADDERS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const;
 /** Methods that remove one. */
@@ -49,7 +60,8 @@ export class WeftContextManager implements ContextManager {
 
   /** The active OpenTelemetry context (`ROOT_CONTEXT` when none, or when disabled). */
   active(): OtelContext {
-    return this.#enabled ? otelContextVar.get() : ROOT_CONTEXT;
+    if (!this.#enabled) return ROOT_CONTEXT;
+    return probing.context ?? otelContextVar.get();
   }
 
   /**
@@ -174,13 +186,18 @@ export function registerContextManager(
   return manager;
 }
 
-const PROBE_KEY = Symbol('@weft/opentelemetry:probe');
-
 /**
  * Whether the registered OpenTelemetry context manager reads Weft's context (a
  * {@link WeftContextManager} of any copy of this package is registered and enabled).
+ *
+ * Asked at every crossing, so it enters nothing: while {@link probing} holds a probe context, an
+ * enabled `WeftContextManager` answers `active()` with it, and no other manager can.
  */
 export function isWeftContextActive(): boolean {
-  const probe = ROOT_CONTEXT.setValue(PROBE_KEY, true);
-  return otelContextVar.run(probe, () => context.active() === probe);
+  probing.context = PROBE;
+  try {
+    return context.active() === PROBE;
+  } finally {
+    probing.context = undefined;
+  }
 }

@@ -20,6 +20,7 @@ import {
   type Context,
   ContextPropagationError,
   type ContextPropagator,
+  contextWithValue,
 } from '@weft/contextvars';
 import { isWeftContextActive } from './context-manager.js';
 import { otelContextVar } from './otel-context-var.js';
@@ -83,48 +84,57 @@ function warnForeignManager(): void {
  * one of its fields is not a string.
  */
 export function openTelemetryPropagator(options: OpenTelemetryPropagatorOptions = {}): ContextPropagator {
-  const textMap = (): TextMapPropagator => options.textMap ?? propagation;
+  const ownMap = options.textMap;
   // The same array while the registered propagator's fields stay the same (the seam asks at
   // every crossing; a composite of Weft's rebuilds its list only when a part's array changes).
   let lastRegistered: readonly string[] = [];
+  let lastRegisteredArray: readonly string[] | undefined;
   let lastFields: readonly string[] = W3C_FIELDS;
+  const fields = (map: TextMapPropagator): readonly string[] => {
+    const registered = map.fields();
+    // OpenTelemetry's propagators return the same array each time: the common case is one check.
+    if (registered === lastRegisteredArray) return lastFields;
+    lastRegisteredArray = registered;
+    if (registered.length !== lastRegistered.length || registered.some((f, i) => f !== lastRegistered[i])) {
+      lastRegistered = [...registered];
+      lastFields = Object.freeze([...new Set([...W3C_FIELDS, ...registered])]);
+    }
+    return lastFields;
+  };
   let injected: {
     otel: OtelContext | undefined;
     map: TextMapPropagator | undefined;
     fields: readonly string[];
     headers: [string, string][];
   } = { otel: undefined, map: undefined, fields: [], headers: [] };
+  // The headers received last (aligned with `fields`) and the OpenTelemetry context extracted
+  // from them into an empty one: reused while the same headers arrive (contexts are immutable).
   let received: {
-    key: string;
+    values: (string | undefined)[];
     map: TextMapPropagator | undefined;
     fields: readonly string[];
     context: OtelContext;
-  } = { key: '', map: undefined, fields: [], context: ROOT_CONTEXT };
+  } = { values: [], map: undefined, fields: [], context: ROOT_CONTEXT };
   return {
-    fields() {
-      const registered = textMap().fields();
-      if (registered.length !== lastRegistered.length || registered.some((f, i) => f !== lastRegistered[i])) {
-        lastRegistered = [...registered];
-        lastFields = Object.freeze([...new Set([...W3C_FIELDS, ...registered])]);
-      }
-      return lastFields;
-    },
+    fields: () => fields(ownMap ?? propagation),
     inject(weftContext: Context, carrier: Carrier): void {
       // The node's span is in the Weft context being sent; with another context manager, only
-      // the active OpenTelemetry context (that of the caller) can be read.
-      const otel = isWeftContextActive()
-        ? (weftContext.get(otelContextVar) ?? ROOT_CONTEXT)
-        : otelApiContext.active();
+      // the active OpenTelemetry context (that of the caller) can be read. When the two agree
+      // (Weft's manager, sending the current context: the usual case) either answer is the same,
+      // and the manager need not be asked which it is.
+      const held = weftContext.get(otelContextVar) ?? ROOT_CONTEXT;
+      const active = otelApiContext.active();
+      const otel = held === active || isWeftContextActive() ? held : active;
       if (otel === ROOT_CONTEXT) return;
-      const map = textMap();
-      const fields = this.fields();
-      if (options.textMap === undefined && lastRegistered.length === 0) {
+      const map = ownMap ?? propagation;
+      const names = fields(map);
+      if (ownMap === undefined && lastRegistered.length === 0) {
         warnNoPropagator();
         return;
       }
       // OpenTelemetry contexts are immutable: the headers of the context injected last are
       // reused (every task a node submits carries the node's context).
-      if (otel !== injected.otel || map !== injected.map || fields !== injected.fields) {
+      if (otel !== injected.otel || map !== injected.map || names !== injected.fields) {
         const headers: Record<string, string> = {};
         map.inject(otel, headers, defaultTextMapSetter);
         const kept: [string, string][] = [];
@@ -132,15 +142,21 @@ export function openTelemetryPropagator(options: OpenTelemetryPropagatorOptions 
           const value = headers[name];
           if (typeof value === 'string' && value !== '') kept.push([name, value]);
         }
-        injected = { otel, map, fields, headers: kept };
+        injected = { otel, map, fields: names, headers: kept };
       }
-      for (const [name, value] of injected.headers) carrier[name] = value;
+      const headers = injected.headers;
+      for (let i = 0; i < headers.length; i++) {
+        const [name, value] = headers[i] as [string, string];
+        carrier[name] = value;
+      }
     },
     extract(weftContext: Context, carrier: Readonly<Carrier>): Context {
-      const headers: Record<string, string> = {};
+      const map = ownMap ?? propagation;
+      const names = fields(map);
+      const values: (string | undefined)[] = new Array(names.length);
       let any = false;
-      const fields = this.fields();
-      for (const name of fields) {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i] as string;
         const value = Object.getOwnPropertyDescriptor(carrier, name)?.value;
         if (value === undefined) continue;
         if (typeof value !== 'string') {
@@ -150,31 +166,38 @@ export function openTelemetryPropagator(options: OpenTelemetryPropagatorOptions 
             name,
           );
         }
-        headers[name] = value;
+        values[i] = value;
         any = true;
       }
       if (!any) return weftContext;
-      const map = textMap();
-      if (options.textMap === undefined && lastRegistered.length === 0) warnNoPropagator();
-      if (!isWeftContextActive()) warnForeignManager();
+      if (ownMap === undefined && lastRegistered.length === 0) warnNoPropagator();
+      if (!warnedForeignManager && !isWeftContextActive()) warnForeignManager();
       const base: OtelContext = weftContext.get(otelContextVar) ?? ROOT_CONTEXT;
-      // The context extracted last from the same headers is reused (immutable, as above).
-      const key = JSON.stringify(headers);
       let extracted: OtelContext;
       if (
         base === ROOT_CONTEXT &&
-        key === received.key &&
         map === received.map &&
-        fields === received.fields
+        names === received.fields &&
+        sameValues(values, received.values)
       ) {
         extracted = received.context;
       } else {
+        const headers: Record<string, string> = {};
+        for (let i = 0; i < names.length; i++) {
+          const value = values[i];
+          if (value !== undefined) headers[names[i] as string] = value;
+        }
         extracted = map.extract(base, headers, defaultTextMapGetter);
-        if (base === ROOT_CONTEXT) received = { key, map, fields, context: extracted };
+        if (base === ROOT_CONTEXT) received = { values, map, fields: names, context: extracted };
       }
-      const result = weftContext.copy();
-      result.run(() => otelContextVar.set(extracted));
-      return result;
+      // A new Weft context with one more (hidden) variable, made without entering it.
+      return contextWithValue(weftContext, otelContextVar, extracted);
     },
   };
+}
+
+function sameValues(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
