@@ -32,19 +32,30 @@ export interface TaskMessage {
   readonly ctx?: string;
   /**
    * Modules that set the submitter's propagator up in this thread (`setGlobalPropagator`'s
-   * `setupModule`), imported once per worker before the context is extracted.
+   * `setupModule`), imported once per worker before the context is extracted: the JSON text of
+   * their URLs (a string clones cheaper than an array, and the worker recognizes the list it saw
+   * last by comparing text).
    */
-  readonly setup?: readonly string[];
+  readonly setup?: string;
   readonly args: unknown[];
 }
 
 /** Where a failure happened, which decides the error the future gets. */
 export type FailureKind = 'task' | 'reference' | 'context';
 
-/** What the worker sends back for one task. */
-export type TaskOutcome =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly kind: FailureKind; readonly error: ThrownValue };
+/**
+ * Key of a failed task's answer. A task that succeeds answers with its bare result (piscina's
+ * resolution); one that fails makes the trampoline throw a {@link TaskFailure}, which piscina
+ * delivers as its rejection. Piscina's own rejections (a worker that died, arguments that cannot
+ * be cloned, an abort) are errors made in the main thread and never carry this key.
+ */
+export const TASK_FAILED = '@weft/executor:task-failed';
+
+/** What the worker throws (piscina's rejection) when a task fails. */
+export interface TaskFailure {
+  readonly [TASK_FAILED]: FailureKind;
+  readonly error: ThrownValue;
+}
 
 /**
  * Posted on the worker's parentPort when work that ran outside its task threw (an uncaught

@@ -62,6 +62,7 @@ import {
   type FailureKind,
   LEFTOVER,
   RESULT_UNSENT,
+  TASK_FAILED,
   type TaskMessage,
   TRAMPOLINE_LOADED,
 } from './task-protocol.js';
@@ -198,6 +199,19 @@ const VALUE = Piscina.valueSymbol;
 
 function isMovable(value: unknown): value is Record<symbol, unknown> {
   return typeof value === 'object' && value !== null && TRANSFERABLE in value && VALUE in value;
+}
+
+// The JSON text of the last list of propagation set-up modules (a frozen array, replaced on change).
+let lastModules: readonly string[] | undefined;
+let lastModulesText: string | undefined;
+
+/** What a task message carries for the set-up modules: nothing when there are none. */
+function setupText(modules: readonly string[]): string | undefined {
+  if (modules !== lastModules) {
+    lastModules = modules;
+    lastModulesText = modules.length === 0 ? undefined : JSON.stringify(modules);
+  }
+  return lastModulesText;
 }
 
 /** The `target` of a task message, made once per TaskRef. */
@@ -338,13 +352,12 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
       }
     }
     let ctx: string | undefined;
-    let setup: readonly string[] | undefined;
+    let setup: string | undefined;
     if (policy.propagate) {
       try {
         // The one seam: the thread's propagator (the declared variables, unless one was set).
         ctx = carrierText(injectContext(undefined, policy.filter));
-        const modules = propagationSetupModules();
-        if (modules.length > 0) setup = modules;
+        setup = setupText(propagationSetupModules());
       } catch (cause) {
         return new FailedPreparation(
           task.name,
@@ -393,37 +406,28 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
     );
   }
 
-  /** A worker's answer: the task's outcome, or a broken answer. */
-  #answered(item: WorkItem<WorkerPayload>, outcome: unknown): void {
-    const name = item.payload.name;
+  /** A worker's answer: the task's result, as it is. */
+  #answered(item: WorkItem<WorkerPayload>, result: unknown): void {
     this.#inflight.delete(item.payload.message.id);
-    try {
-      // The answer is data from another thread: only its own properties are read.
-      if (typeof outcome !== 'object' || outcome === null) {
-        throw new TypeError(`expected an outcome envelope, got ${show(outcome)}`);
-      }
-      const ok = ownValue(outcome, 'ok');
-      if (ok === true) {
-        settle(item, true, ownValue(outcome, 'value'));
-        return;
-      }
-      const kind = ownValue(outcome, 'kind');
-      if (ok !== false || (kind !== 'task' && kind !== 'reference' && kind !== 'context')) {
-        throw new TypeError(`expected an outcome envelope, got ok ${show(ok)} and kind ${show(kind)}`);
-      }
-      settle(item, false, this.#failure(name, kind, ownValue(outcome, 'error') as ThrownValue));
-    } catch (error) {
-      settle(item, false, unreadable(name, error));
-    }
+    settle(item, true, result);
   }
 
-  /** Piscina rejected the task: its worker died, or the arguments could not be sent. */
+  /**
+   * Piscina rejected the task: the task failed (the trampoline threw a `TaskFailure`), its worker
+   * died, or the arguments could not be sent.
+   */
   #failed(item: WorkItem<WorkerPayload>, error: unknown): void {
     const name = item.payload.name;
     this.#inflight.delete(item.payload.message.id);
     let value: unknown;
     try {
-      value = this.#infrastructureError(name, error, item.signal);
+      // A failure is data from another thread: only its own properties are read. Piscina's own
+      // errors are made in this thread and never carry the key.
+      const kind = typeof error === 'object' && error !== null ? ownValue(error, TASK_FAILED) : undefined;
+      if (kind === undefined) value = this.#infrastructureError(name, error, item.signal);
+      else if (kind !== 'task' && kind !== 'reference' && kind !== 'context') {
+        throw new TypeError(`expected a task failure, got kind ${show(kind)}`);
+      } else value = this.#failure(name, kind, ownValue(error as object, 'error') as ThrownValue);
     } catch (inner) {
       value = unreadable(name, inner);
     }

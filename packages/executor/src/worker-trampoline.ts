@@ -1,9 +1,9 @@
 /**
  * The worker side of `WorkerThreadExecutor`: piscina's `filename`. For each task it imports the
  * target module (once), gives the task its own Context (rebuilt from the submitter's when one was
- * sent, else empty), runs the export inside it and answers with a {@link TaskOutcome} envelope
- * (never a rejection), so that errors arrive whole and worker failures are told apart from task
- * failures.
+ * sent, else empty), runs the export inside it and answers with the task's bare result, or, when
+ * the task fails, throws a {@link TaskFailure} (piscina's rejection) whose error is encoded so
+ * that it arrives whole, and whose key tells it apart from a worker failure.
  *
  * Each task's Context carries a hidden tag naming the task, which everything the task schedules
  * (timers, promise callbacks) inherits. An uncaught exception or unhandled rejection in this
@@ -22,8 +22,9 @@ import {
   LEFTOVER,
   type LeftoverReport,
   RESULT_UNSENT,
+  TASK_FAILED,
+  type TaskFailure,
   type TaskMessage,
-  type TaskOutcome,
   TRAMPOLINE_LOADED,
   type UnsentResultReport,
 } from './task-protocol.js';
@@ -43,8 +44,8 @@ interface TaskRecord {
   readonly name: string;
   /** Whether its outcome was handed to piscina. */
   finished: boolean;
-  /** Hands an outcome to piscina now (async tasks only: a stray error of the task fails it). */
-  settle: ((outcome: TaskOutcome) => void) | undefined;
+  /** Fails the task now (async tasks only: a stray error of the task fails it). */
+  fail: ((failure: TaskFailure) => void) | undefined;
 }
 
 const loaded = new Map<string, Loaded>();
@@ -71,8 +72,8 @@ function onStray(source: LeftoverReport['source'], error: unknown): void {
       parentPort?.postMessage({ [RESULT_UNSENT]: report });
       return;
     }
-    if (task !== undefined && !task.finished && task.settle !== undefined) {
-      task.settle(failure('task', error));
+    if (task !== undefined && !task.finished && task.fail !== undefined) {
+      task.fail(failure('task', error));
       return;
     }
     const report: LeftoverReport = { task: task?.name ?? null, source, error: encodeThrown(error) };
@@ -93,8 +94,8 @@ function isCloneError(error: unknown): boolean {
   }
 }
 
-function failure(kind: FailureKind, error: unknown): TaskOutcome {
-  return { ok: false, kind, error: encodeThrown(error) };
+function failure(kind: FailureKind, error: unknown): TaskFailure {
+  return { [TASK_FAILED]: kind, error: encodeThrown(error) };
 }
 
 async function load(moduleUrl: string, exportName: string): Promise<AnyFunction> {
@@ -120,27 +121,41 @@ async function load(moduleUrl: string, exportName: string): Promise<AnyFunction>
   return fn as AnyFunction;
 }
 
-/** Wraps a result in the success envelope, keeping a `move()`d value transferable. */
-function success(value: unknown): TaskOutcome {
+/**
+ * A task's result as piscina sends it: as it is, except that a `move()`d value (marked by the
+ * global symbols, so one from another copy of piscina counts) is marked again by this thread's
+ * piscina, which then transfers it.
+ */
+function answer(value: unknown): unknown {
   if (typeof value === 'object' && value !== null && transferableSymbol in value && valueSymbol in value) {
     const movable = value as Record<symbol, object>;
     return move({
       [transferableSymbol]: movable[transferableSymbol] as object,
-      [valueSymbol]: { ok: true, value: movable[valueSymbol] } as object,
-    }) as unknown as TaskOutcome;
+      [valueSymbol]: movable[valueSymbol] as object,
+    });
   }
-  return { ok: true, value };
+  return value;
 }
 
 /**
  * Runs one task; piscina calls it with the message built by `WorkerThreadExecutor`. Synchronous
  * as far as the task is: a cached function returning a plain value answers without creating a
  * promise.
+ *
+ * @throws {TaskFailure} when the task fails (never anything else).
  */
 export default function runTask(message: TaskMessage): unknown {
   awaitingPost = undefined;
   const { target, setup } = message;
-  if (setup !== undefined && setup !== lastSetup && !setUp(setup)) return setUpAndRun(message, setup);
+  if (setup !== undefined && setup !== lastSetup) {
+    let ready: boolean;
+    try {
+      ready = setUp(setup);
+    } catch (error) {
+      throw failure('context', error);
+    }
+    if (!ready) return setUpAndRun(message, setup);
+  }
   const entry = loadedFor(target);
   return entry === undefined ? loadAndRun(message) : run(entry, message);
 }
@@ -172,7 +187,7 @@ async function loadAndRun(message: TaskMessage): Promise<unknown> {
   try {
     fn = await load(moduleUrl, exportName);
   } catch (error) {
-    return failure('reference', error);
+    throw failure('reference', error);
   }
   const entry: Loaded = { fn, name: taskName(moduleUrl, exportName) };
   loaded.set(`${exportName}\u0000${moduleUrl}`, entry);
@@ -180,25 +195,35 @@ async function loadAndRun(message: TaskMessage): Promise<unknown> {
 }
 
 // Propagation set-up modules imported in this thread (they set its propagator, and may start a
-// tracer provider), and the last list found all imported.
+// tracer provider), and the last list (its text) found all imported: a string compares by
+// content, so the same list sent with every task matches at once.
 const imported = new Set<string>();
-let lastSetup: readonly string[] | undefined;
+let lastSetup: string | undefined;
+
+/** The module URLs of a `setup` text (see {@link TaskMessage.setup}). */
+function setupUrls(setup: string): string[] {
+  const urls: unknown = JSON.parse(setup);
+  if (!Array.isArray(urls) || !urls.every((url) => typeof url === 'string')) {
+    throw new TypeError(`expected the JSON text of a list of module URLs, got ${setup.slice(0, 200)}`);
+  }
+  return urls;
+}
 
 /** Whether every module of `setup` is imported already (then remembered as the last list). */
-function setUp(setup: readonly string[]): boolean {
-  for (const url of setup) if (!imported.has(url)) return false;
+function setUp(setup: string): boolean {
+  for (const url of setupUrls(setup)) if (!imported.has(url)) return false;
   lastSetup = setup;
   return true;
 }
 
 /** Imports the set-up modules not imported yet (before the context is extracted), then runs the task. */
-async function setUpAndRun(message: TaskMessage, setup: readonly string[]): Promise<unknown> {
-  for (const url of setup) {
+async function setUpAndRun(message: TaskMessage, setup: string): Promise<unknown> {
+  for (const url of setupUrls(setup)) {
     if (imported.has(url)) continue;
     try {
       await import(url);
     } catch (error) {
-      return failure(
+      throw failure(
         'context',
         new Error(
           `cannot import the propagation set-up module ${url}: ${(error as Error)?.message ?? String(error)}`,
@@ -261,13 +286,13 @@ function tagged(record: TaskRecord, fn: AnyFunction, args: unknown[]): unknown {
 }
 
 function run(entry: Loaded, message: TaskMessage): unknown {
-  const record: TaskRecord = { name: entry.name, finished: false, settle: undefined };
+  const record: TaskRecord = { name: entry.name, finished: false, fail: undefined };
   let context: Context;
   try {
     context = contextFor(message.ctx);
   } catch (error) {
     record.finished = true;
-    return failure('context', error);
+    throw failure('context', error);
   }
   let result: unknown;
   let thenable: boolean;
@@ -276,23 +301,27 @@ function run(entry: Loaded, message: TaskMessage): unknown {
     thenable = typeof (result as PromiseLike<unknown> | null)?.then === 'function';
   } catch (error) {
     record.finished = true;
-    return failure('task', error);
+    throw failure('task', error);
   }
   if (!thenable) {
     record.finished = true;
     awaitingPost = message.id;
-    return success(result);
+    return answer(result);
   }
-  return new Promise<TaskOutcome>((resolve) => {
-    record.settle = (outcome) => {
+  return new Promise<unknown>((resolve, reject) => {
+    record.fail = (failed) => {
       if (record.finished) return;
       record.finished = true;
-      if (outcome.ok !== false) awaitingPost = message.id;
-      resolve(outcome);
+      reject(failed);
     };
     Promise.resolve(result).then(
-      (value) => record.settle?.(success(value)),
-      (error: unknown) => record.settle?.(failure('task', error)),
+      (value) => {
+        if (record.finished) return;
+        record.finished = true;
+        awaitingPost = message.id;
+        resolve(answer(value));
+      },
+      (error: unknown) => record.fail?.(failure('task', error)),
     );
   });
 }
