@@ -45,6 +45,15 @@ interface RegisteredCallback {
   context: Context;
 }
 
+// The resolving functions of the promise being constructed (see Future's outcome promise): the
+// executor runs synchronously inside `new Promise`, so they are read right after.
+let capturedResolve: ((value: never) => void) | undefined;
+let capturedReject: ((reason: unknown) => void) | undefined;
+function captureResolvers(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object' || typeof value === 'function') {
@@ -321,10 +330,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else if (this.#state === 'FINISHED') {
       promise = this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
     } else {
-      promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve;
-        this.#reject = reject;
-      });
+      // One shared executor function instead of a closure per future.
+      promise = new Promise<T>(captureResolvers);
+      this.#resolve = capturedResolve;
+      this.#reject = capturedReject;
+      capturedResolve = undefined;
+      capturedReject = undefined;
     }
     this.#promise = promise;
     return promise;
