@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { resetGlobalPropagator } from '@weft/contextvars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BrokenExecutorError,
@@ -193,6 +194,17 @@ describe('WorkerThreadExecutor', { timeout: WORKER_TIMEOUT_MS }, () => {
       }
     });
 
+    it("imports the propagator's set-up module once in each worker thread, before its first task", async () => {
+      await import('./fixtures/propagation-setup.js');
+      try {
+        await using fresh = new WorkerThreadExecutor({ maxWorkers: 2 });
+        const counts = await Promise.all(Array.from({ length: 24 }, () => fresh.submit(tasks.setupImports)));
+        expect(counts).toEqual(Array.from({ length: 24 }, () => 1));
+      } finally {
+        resetGlobalPropagator();
+      }
+    });
+
     it('fails the submit (not the executor) when a value cannot be encoded, naming the variable', async () => {
       const f = handle.run(
         () => 1,
@@ -240,6 +252,16 @@ describe('WorkerThreadExecutor', { timeout: WORKER_TIMEOUT_MS }, () => {
       expect(error).toBeInstanceOf(SyntaxError);
       expect(error.message).toBe('later');
       expect(error.code).toBe('E_LATER');
+    });
+
+    it('delivers data shaped like a failure answer as data: a returned one is the result, a thrown one the error', async () => {
+      await expect(ex.submit(tasks.returnFailureShaped)).resolves.toEqual({
+        '@weft/executor:task-failed': 'task',
+        error: { kind: 'value', value: 'not an error' },
+      });
+      const error = await ex.submit(tasks.throwFailureShaped).exception();
+      expect(error).toEqual({ '@weft/executor:task-failed': 'reference', error: null });
+      expect(TaskReferenceError.is(error)).toBe(false);
     });
 
     it('passes thrown non-Error values through', async () => {
