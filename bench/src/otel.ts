@@ -190,6 +190,8 @@ async function main(): Promise<void> {
   const { openTelemetryHooks } = await import('@weft/opentelemetry');
   const { context, propagation, trace } = await import('@opentelemetry/api');
   const { WorkerThreadExecutor } = await import('@weft/executor');
+  type OtelContext = import('@opentelemetry/api').Context;
+  type ContextVar<T> = import('@weft/contextvars').ContextVar<T>;
   const { getGlobalPropagator, resetGlobalPropagator, setGlobalPropagator } = await import(
     '@weft/contextvars'
   );
@@ -214,12 +216,61 @@ async function main(): Promise<void> {
       async onPipelineError() {},
     },
   ];
+  // The SDK's share: hooks that make the same spans (run, and per node with the same attributes,
+  // active in the node's context) directly with the tracer, nothing else. openTelemetryHooks()
+  // minus this is what @weft/opentelemetry adds.
+  // The variable the hooks and WeftContextManager keep the OpenTelemetry context in (shared by
+  // package copies under this key).
+  const otelContextVar = (globalThis as unknown as Record<symbol, ContextVar<OtelContext>>)[
+    Symbol.for('@weft/opentelemetry/context-var')
+  ] as ContextVar<OtelContext>;
+  const sdkOnly = (): Hooks[] => {
+    const tracer = trace.getTracer('@weft/opentelemetry');
+    const spans = new Map<string, ReturnType<typeof tracer.startSpan>>();
+    let parent = context.active();
+    return [
+      {
+        beforePipelineRun({ runId, runParams }) {
+          const run = tracer.startSpan('weft pipeline', {
+            attributes: { 'weft.run.id': runId, 'weft.runner': runParams.runner },
+          });
+          parent = trace.setSpan(context.active(), run);
+          otelContextVar.set(parent);
+        },
+        beforeNodeRun({ runId, node }) {
+          const span = tracer.startSpan(
+            `weft node ${node.name}`,
+            {
+              attributes: {
+                'weft.run.id': runId,
+                'weft.node.name': node.name,
+                'weft.node.inputs': node.inputs.slice(),
+                'weft.node.outputs': node.outputs.slice(),
+              },
+            },
+            parent,
+          );
+          spans.set(node.name, span);
+          otelContextVar.set(trace.setSpan(parent, span));
+          return undefined;
+        },
+        afterNodeRun({ node }) {
+          spans.get(node.name)?.end();
+        },
+        async afterPipelineRun() {
+          trace.getSpan(parent)?.end();
+        },
+      },
+    ];
+  };
   const perNodeResults = await perNodeCases([
     { name: 'SequentialRunner, no hooks', runner: sequential, hooks: none },
     { name: 'SequentialRunner, no-op hooks', runner: sequential, hooks: noop },
+    { name: 'SequentialRunner, SDK only', runner: sequential, hooks: sdkOnly },
     { name: 'SequentialRunner, openTelemetryHooks()', runner: sequential, hooks },
     { name: 'ThreadRunner, no hooks', runner: thread, hooks: none },
     { name: 'ThreadRunner, no-op hooks', runner: thread, hooks: noop },
+    { name: 'ThreadRunner, SDK only', runner: thread, hooks: sdkOnly },
     { name: 'ThreadRunner, openTelemetryHooks()', runner: thread, hooks },
   ]);
   console.log(`1. Zero cost when @weft/opentelemetry is not imported`);
@@ -251,13 +302,16 @@ async function main(): Promise<void> {
   for (const kind of ['SequentialRunner', 'ThreadRunner']) {
     const off = perNodeResults.get(`${kind}, no hooks`) as PerNode;
     const empty = perNodeResults.get(`${kind}, no-op hooks`) as PerNode;
+    const sdk = perNodeResults.get(`${kind}, SDK only`) as PerNode;
     const on = perNodeResults.get(`${kind}, openTelemetryHooks()`) as PerNode;
     rows.push([
       kind,
       both(off),
       both(empty),
+      both(sdk),
       both(on),
       `${fmt(on.wall - empty.wall, 2)} / ${fmt(on.cpu - empty.cpu, 2)}`,
+      `${fmt(on.wall - sdk.wall, 2)} / ${fmt(on.cpu - sdk.cpu, 2)}`,
       `${fmt(on.wall / off.wall, 2)} / ${fmt(on.cpu / off.cpu, 2)}`,
     ]);
   }
@@ -266,8 +320,10 @@ async function main(): Promise<void> {
       'runner',
       'µs/node no hooks',
       'no-op hooks',
+      'SDK only',
       'openTelemetryHooks()',
       '+µs/node (OTel over no-op)',
+      '+µs/node (ours over SDK only)',
       'x no hooks',
     ],
     rows,

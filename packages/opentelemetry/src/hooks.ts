@@ -71,6 +71,8 @@ const FLOW_RUN_VAR = 'weft.prefect.flow_run';
 const TASK_RUN_VAR = 'weft.prefect.task_run';
 
 interface RunState {
+  /** The tracer of this run's spans, resolved once when the run starts. */
+  readonly tracer: Tracer;
   readonly span: Span;
   /** The OpenTelemetry context with the run's span active (parent of every node span). */
   readonly context: OtelContext;
@@ -82,6 +84,8 @@ interface NodeState {
   readonly context: OtelContext;
   /** Ended by afterNodeRun or onNodeError. */
   ended: boolean;
+  /** The Prefect task run's attributes were set when the span started. */
+  prefect: boolean;
 }
 
 /** The `{ id, name }` of a Prefect run variable bound in the current context, if any. */
@@ -95,11 +99,13 @@ function prefectRun(varName: string): { id: string; name: string } | undefined {
   return undefined;
 }
 
-function prefectAttributes(span: Span, varName: string, idAttr: string, nameAttr: string): void {
+/** Sets the Prefect run's attributes on `span`; whether the run variable was bound. */
+function prefectAttributes(span: Span, varName: string, idAttr: string, nameAttr: string): boolean {
   const run = prefectRun(varName);
-  if (run === undefined) return;
+  if (run === undefined) return false;
   span.setAttribute(idAttr, run.id);
   if (run.name !== '') span.setAttribute(nameAttr, run.name);
+  return true;
 }
 
 function describe(error: unknown): string {
@@ -118,15 +124,13 @@ function recordFailure(span: Span, error: unknown): void {
 }
 
 function nodeAttributes(node: Node, runId: string, runner: string | undefined): Attributes {
-  return {
-    [ATTR.runId]: runId,
-    [ATTR.node]: node.name,
-    ...(runner === undefined ? {} : { [ATTR.runner]: runner }),
-    ...(node.namespace === undefined ? {} : { [ATTR.namespace]: node.namespace }),
-    ...(node.tags.size === 0 ? {} : { [ATTR.tags]: [...node.tags] }),
-    [ATTR.inputs]: [...node.inputs],
-    [ATTR.outputs]: [...node.outputs],
-  };
+  const attributes: Attributes = { [ATTR.runId]: runId, [ATTR.node]: node.name };
+  if (runner !== undefined) attributes[ATTR.runner] = runner;
+  if (node.namespace !== undefined) attributes[ATTR.namespace] = node.namespace;
+  if (node.tags.size !== 0) attributes[ATTR.tags] = [...node.tags];
+  attributes[ATTR.inputs] = node.inputs.slice();
+  attributes[ATTR.outputs] = node.outputs.slice();
+  return attributes;
 }
 
 let warnedManager = false;
@@ -140,7 +144,8 @@ export class OpenTelemetryHooks implements Hooks {
   readonly #tracer: Tracer | undefined;
   readonly #options: OpenTelemetryHooksOptions;
   readonly #runs = new Map<string, RunState>();
-  readonly #nodes = new Map<string, NodeState>();
+  /** Run id → node name → the node's span. */
+  readonly #nodes = new Map<string, Map<string, NodeState>>();
   readonly #datasetSpans = new Map<string, Span>();
 
   /** @param options See {@link OpenTelemetryHooksOptions}. */
@@ -185,7 +190,8 @@ export class OpenTelemetryHooks implements Hooks {
     const nameOption = this.#options.runSpanName;
     const name = typeof nameOption === 'function' ? nameOption(args) : (nameOption ?? 'weft pipeline');
     const parent = otelContextVar.get();
-    const span = this.#t.startSpan(
+    const tracer = this.#t;
+    const span = tracer.startSpan(
       name,
       {
         kind: SpanKind.INTERNAL,
@@ -199,7 +205,7 @@ export class OpenTelemetryHooks implements Hooks {
     );
     prefectAttributes(span, FLOW_RUN_VAR, ATTR.flowRunId, ATTR.flowRunName);
     const context = trace.setSpan(parent, span);
-    this.#runs.set(runId, { span, context, runner: runParams.runner });
+    this.#runs.set(runId, { tracer, span, context, runner: runParams.runner });
     // Pipeline hooks run in the run's context: every node's context is a copy of it.
     otelContextVar.set(context);
   }
@@ -212,22 +218,21 @@ export class OpenTelemetryHooks implements Hooks {
 
   /** Ends the node's span (status OK is left unset, OpenTelemetry's default for success). */
   afterNodeRun(args: AfterNodeRunArgs): void {
-    const key = nodeKey(args.runId, args.node);
-    const state = this.#nodes.get(key);
+    const state = this.#nodes.get(args.runId)?.get(args.node.name);
     if (state === undefined) return;
     if (args.chunks !== undefined) state.span.setAttribute(ATTR.chunks, args.chunks);
-    prefectAttributes(state.span, TASK_RUN_VAR, ATTR.taskRunId, ATTR.taskRunName);
+    // The task run is bound by now when the Prefect bridge's hooks come after these.
+    if (!state.prefect) prefectAttributes(state.span, TASK_RUN_VAR, ATTR.taskRunId, ATTR.taskRunName);
     state.span.end();
     state.ended = true;
   }
 
   /** Records the error on the node's span (an exception event and error status) and ends it. */
   onNodeError(args: NodeErrorArgs): void {
-    const key = nodeKey(args.runId, args.node);
-    let state = this.#nodes.get(key);
+    let state = this.#nodes.get(args.runId)?.get(args.node.name);
     // Failed before beforeNodeRun (loading inputs), or after the span ended (saving outputs).
     if (state === undefined || state.ended) state = this.#startNode(args.runId, args.node, false);
-    this.#nodes.delete(key);
+    this.#nodes.get(args.runId)?.delete(args.node.name);
     state.span.setAttribute(ATTR.phase, args.phase);
     prefectAttributes(state.span, TASK_RUN_VAR, ATTR.taskRunId, ATTR.taskRunName);
     recordFailure(state.span, args.error);
@@ -264,23 +269,28 @@ export class OpenTelemetryHooks implements Hooks {
   }
 
   #nodeSpan(runId: string, node: Node): NodeState {
-    const state = this.#nodes.get(nodeKey(runId, node));
+    const state = this.#nodes.get(runId)?.get(node.name);
     return state !== undefined && !state.ended ? state : this.#startNode(runId, node, true);
   }
 
   #startNode(runId: string, node: Node, activate: boolean): NodeState {
     const run = this.#runs.get(runId);
     const parent = run?.context ?? otelContextVar.get();
-    const span = this.#t.startSpan(
+    const span = (run?.tracer ?? this.#t).startSpan(
       `weft node ${node.name}`,
       { kind: SpanKind.INTERNAL, attributes: nodeAttributes(node, runId, run?.runner) },
       parent,
     );
-    prefectAttributes(span, TASK_RUN_VAR, ATTR.taskRunId, ATTR.taskRunName);
+    const prefect = prefectAttributes(span, TASK_RUN_VAR, ATTR.taskRunId, ATTR.taskRunName);
     // Keep the baggage and whatever else the node's context holds; the node's span becomes active.
     const context = trace.setSpan(otelContextVar.get(), span);
-    const state: NodeState = { span, context, ended: false };
-    this.#nodes.set(nodeKey(runId, node), state);
+    const state: NodeState = { span, context, ended: false, prefect };
+    let states = this.#nodes.get(runId);
+    if (states === undefined) {
+      states = new Map();
+      this.#nodes.set(runId, states);
+    }
+    states.set(node.name, state);
     // Node hooks run in the node's context: the function (in a worker too) sees this span.
     if (activate) otelContextVar.set(context);
     return state;
@@ -288,7 +298,7 @@ export class OpenTelemetryHooks implements Hooks {
 
   #datasetSpan(args: BeforeDatasetLoadedArgs | DatasetDataArgs, kind: 'load' | 'save'): void {
     const node = this.#nodeSpan(args.runId, args.node);
-    const span = this.#t.startSpan(
+    const span = (this.#runs.get(args.runId)?.tracer ?? this.#t).startSpan(
       `weft ${kind} ${args.datasetName}`,
       { kind: SpanKind.INTERNAL, attributes: { [ATTR.runId]: args.runId, [ATTR.dataset]: args.datasetName } },
       node.context,
@@ -303,7 +313,7 @@ export class OpenTelemetryHooks implements Hooks {
     if (span === undefined) return;
     this.#datasetSpans.delete(key);
     span.end();
-    const node = this.#nodes.get(nodeKey(args.runId, args.node));
+    const node = this.#nodes.get(args.runId)?.get(args.node.name);
     if (node !== undefined) otelContextVar.set(node.context);
   }
 
@@ -311,22 +321,15 @@ export class OpenTelemetryHooks implements Hooks {
     const run = this.#runs.get(runId);
     if (run === undefined) return;
     this.#runs.delete(runId);
-    for (const [key, state] of this.#nodes) {
-      if (key.startsWith(`${runId}\u0000`)) {
-        // A node abandoned by a cancelled run: its span ends with the run.
-        if (!state.ended) state.span.end();
-        this.#nodes.delete(key);
-      }
-    }
+    const states = this.#nodes.get(runId);
+    this.#nodes.delete(runId);
+    // A node abandoned by a cancelled run: its span ends with the run.
+    if (states !== undefined) for (const state of states.values()) if (!state.ended) state.span.end();
     await flushWorkerSpans(this.#options.workerSpanTimeoutMs ?? 5000);
     prefectAttributes(run.span, FLOW_RUN_VAR, ATTR.flowRunId, ATTR.flowRunName);
     if (failure !== undefined) recordFailure(run.span, failure.error);
     run.span.end();
   }
-}
-
-function nodeKey(runId: string, node: Node): string {
-  return `${runId}\u0000${node.name}`;
 }
 
 function datasetKey(args: { runId: string; node: Node; datasetName: string }, kind: string): string {
