@@ -13,8 +13,8 @@
  *    one at a time, inside an active span with baggage) with Weft's propagator plus the
  *    OpenTelemetry propagator (traceparent and baggage injected and extracted at each crossing)
  *    against the default propagator: budget ≤ 1.10×. Two executors side by side, rounds
- *    interleaved, the median of the per-round ratios, of wall clock and of CPU time (this thread
- *    and the worker threads, from /proc).
+ *    interleaved in blocks of 20 tasks, the median of the per-round ratios, of wall clock and of
+ *    CPU time (every thread of the process).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -30,7 +30,7 @@ import {
   SequentialRunner,
   ThreadRunner,
 } from '@weft/runner';
-import { fmt, machineLoad, median, printTable, threadCpu } from './harness.js';
+import { fmt, machineLoad, median, printTable } from './harness.js';
 import { step } from './otel-tasks.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -338,48 +338,50 @@ async function main(): Promise<void> {
   const tracer = trace.getTracer('bench');
   const baggage = propagation.createBaggage({ tenant: { value: 'acme' }, region: { value: 'eu-west' } });
   const N = 200;
+  const BLOCK = 20;
   const RT_ROUNDS = 41;
-  // Wall clock, and CPU of this thread and of the others (the worker threads; GC helpers): the
-  // carrier is made here and read there.
-  const roundTrip = async (executor: InstanceType<typeof WorkerThreadExecutor>, n: number) => {
-    const cpu0 = threadCpu();
+  // One round: N round trips of each case, in alternating blocks of BLOCK (so a burst of load on
+  // this shared machine falls on both cases alike), summed per case: wall clock and CPU (every
+  // thread of the process: the carrier is made here and read in the worker).
+  type Trip = { wall: number; cpu: number };
+  const block = async (executor: InstanceType<typeof WorkerThreadExecutor>, total: Trip) => {
+    const cpu0 = process.cpuUsage();
     const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) await executor.submit(tasks.echo, i);
-    const wall = Number(process.hrtime.bigint() - start) / 1000 / n;
-    const cpu1 = threadCpu();
-    return {
-      wall,
-      main: cpu0 && cpu1 ? (cpu1.main - cpu0.main) / 1000 / n : Number.NaN,
-      others: cpu0 && cpu1 ? (cpu1.others - cpu0.others) / 1000 / n : Number.NaN,
-    };
+    for (let i = 0; i < BLOCK; i++) await executor.submit(tasks.echo, i);
+    total.wall += Number(process.hrtime.bigint() - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    total.cpu += cpu.user + cpu.system;
   };
-  type Trip = Awaited<ReturnType<typeof roundTrip>>;
+  const round = async (plainFirst: boolean): Promise<{ plain: Trip; traced: Trip }> => {
+    const a: Trip = { wall: 0, cpu: 0 };
+    const b: Trip = { wall: 0, cpu: 0 };
+    for (let k = 0; k < N / BLOCK; k++) {
+      for (const first of plainFirst === (k % 2 === 0) ? [true, false] : [false, true]) {
+        if (first) {
+          resetGlobalPropagator();
+          await block(plain, a);
+        } else {
+          setGlobalPropagator(otelPropagator, { setupModule });
+          await block(traced, b);
+        }
+      }
+    }
+    const per = (t: Trip): Trip => ({ wall: t.wall / N, cpu: t.cpu / N });
+    return { plain: per(a), traced: per(b) };
+  };
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
   const plainTrips: Trip[] = [];
   const tracedTrips: Trip[] = [];
   await context.with(propagation.setBaggage(context.active(), baggage), () =>
     tracer.startActiveSpan('bench', async (span) => {
-      for (let round = -4; round < RT_ROUNDS; round++) {
-        // Alternate which goes first, so neither always follows the other.
-        let a: Trip;
-        let b: Trip;
-        if (round % 2 === 0) {
-          resetGlobalPropagator();
-          a = await roundTrip(plain, N);
-          setGlobalPropagator(otelPropagator, { setupModule });
-          b = await roundTrip(traced, N);
-        } else {
-          setGlobalPropagator(otelPropagator, { setupModule });
-          b = await roundTrip(traced, N);
-          resetGlobalPropagator();
-          a = await roundTrip(plain, N);
-        }
-        if (round >= 0) {
+      for (let r = -4; r < RT_ROUNDS; r++) {
+        const { plain: a, traced: b } = await round(r % 2 === 0);
+        if (r >= 0) {
           plainTrips.push(a);
           tracedTrips.push(b);
           ratios.push(b.wall / a.wall);
-          cpuRatios.push((b.main + b.others) / (a.main + a.others));
+          cpuRatios.push(b.cpu / a.cpu);
         }
       }
       span.end();
@@ -392,16 +394,16 @@ async function main(): Promise<void> {
   const cpuRatio = median(cpuRatios);
   const trip = (list: Trip[]) => [
     fmt(median(list.map((t) => t.wall)), 1),
-    `${fmt(median(list.map((t) => t.main)), 1)} + ${fmt(median(list.map((t) => t.others)), 1)}`,
+    fmt(median(list.map((t) => t.cpu)), 1),
   ];
   console.log(
-    `\n3. Worker round trip (WorkerThreadExecutor, 1 thread, ${RT_ROUNDS} interleaved rounds of ${N} trivial tasks one at a time, in an active span with 2 baggage entries; ratios are medians of per-round ratios)`,
+    `\n3. Worker round trip (WorkerThreadExecutor, 1 thread, ${RT_ROUNDS} rounds of ${N} trivial tasks one at a time per propagator, interleaved in blocks of ${BLOCK}, in an active span with 2 baggage entries; ratios are medians of per-round ratios)`,
   );
   printTable(
     [
       'propagator',
       'µs/round trip',
-      'CPU µs (main + workers)',
+      'CPU µs (all threads)',
       'x default: wall',
       'x default: CPU',
       'budget (wall)',
