@@ -229,7 +229,9 @@ function put(record: Record<string, unknown>, key: string, value: unknown): void
 /**
  * Serializes the propagatable variables bound in `context` (default: the current context) to
  * plain JSON. Only variables created with `propagate: true` travel, filtered by `allow`/`deny`;
- * each value is encoded by its variable's codec, or must be JSON-compatible. Values that arrived
+ * each value is encoded by its variable's codec, or must be JSON-compatible (it arrives as its JSON
+ * text reads, so `-0` arrives as `0`; `NaN`, `Infinity`, `undefined`, holes, class instances and
+ * cycles are refused at the sender). Values that arrived
  * from elsewhere for variables this thread never defined are passed on unchanged.
  *
  * This is the core of the default propagator ({@link declaredVariablesPropagator}), which every

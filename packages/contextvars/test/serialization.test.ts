@@ -87,6 +87,13 @@ describe('serializeContext', () => {
     expect(serializeContext(ctx, { allow: [] }).vars).toEqual({});
   });
 
+  it('carries -0 as 0, as JSON does, at any depth', () => {
+    const loose = new ContextVar<unknown>('ser.negative-zero', { propagate: true });
+    const ctx = bound(() => loose.set({ at: [1, -0], top: -0 }));
+    const back = deserializeContext(JSON.parse(JSON.stringify(serializeContext(ctx))));
+    expect(back.get(loose)).toEqual({ at: [1, 0], top: 0 });
+  });
+
   it('fails at the sender, naming the variable, for values JSON cannot carry', () => {
     const loose = new ContextVar<unknown>('ser.loose', { propagate: true });
     const cases: Array<[unknown, string]> = [
