@@ -450,19 +450,27 @@ export class DistributedRunner extends AbstractRunner {
     }
     await mkdir(jobsDir(this.storage), { recursive: true });
     const details = this.#codeDetails();
-    const published = new Map<string, Promise<string>>();
-    const codeFor = (modules: readonly string[]): Promise<string> => {
-      const key = modules.join('\n');
-      let pending = published.get(key);
-      if (pending === undefined) {
+    // Each set of modules' fingerprint: a promise until its details are in Redis, then the
+    // fingerprint itself (no await per job).
+    const published = new Map<string, string | Promise<string>>();
+    const codeFor = (modules: readonly string[]): string | Promise<string> => {
+      const key = modules.length === 1 ? (modules[0] as string) : modules.join('\n');
+      let known = published.get(key);
+      if (known === undefined) {
         const code = fingerprintOf(details, modules);
         // The details stay in Redis as long as the jobs, so a worker can say what differs.
-        pending = redis
+        const pending = redis
           .set(codeKeyOf(this.prefix, this.queueName, code), JSON.stringify(details), 'EX', this.#keepSeconds)
-          .then(() => code);
-        published.set(key, pending);
+          .then(() => {
+            published.set(key, code);
+            return code;
+          });
+        // A failed publication is tried again by the next job.
+        pending.catch(() => published.delete(key));
+        known = pending;
+        published.set(key, known);
       }
-      return pending;
+      return known;
     };
     const bridge = await resolveLogBridge(this.#logs);
     const measuredNow = new Map<string, number>();

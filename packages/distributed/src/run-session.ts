@@ -52,8 +52,11 @@ export interface SessionSetup {
   readonly jobOptions: (node: Node) => JobsOptions;
   /** Job options of a job of several nodes (no BullMQ retries: the worker retries each node). */
   readonly groupJobOptions: JobsOptions;
-  /** The code fingerprint of a job whose nodes come from `modules` (published in Redis before use). */
-  readonly codeFor: (modules: readonly string[]) => Promise<string>;
+  /**
+   * The code fingerprint of a job whose nodes come from `modules` (published in Redis before use):
+   * the fingerprint itself once published, else a promise of it.
+   */
+  readonly codeFor: (modules: readonly string[]) => string | Promise<string>;
   readonly bridge: LogBridge | undefined;
   readonly slots: number;
   /** A job may exist already (a restarted coordinator with the same run id). */
@@ -170,6 +173,8 @@ export class RunSession {
   readonly #batchOf = new Map<Node, Batch>();
   readonly #done = new Set<Node>();
   #inRun: ReadonlySet<Node> | undefined;
+  /** Each node's job options, made once per run. */
+  readonly #options = new Map<Node, JobsOptions>();
 
   constructor(setup: SessionSetup) {
     this.#s = setup;
@@ -370,6 +375,15 @@ export class RunSession {
     }
   }
 
+  #jobOptions(node: Node): JobsOptions {
+    let options = this.#options.get(node);
+    if (options === undefined) {
+      options = this.#s.jobOptions(node);
+      this.#options.set(node, options);
+    }
+    return options;
+  }
+
   #deliver(records: readonly LogRecordLike[] | undefined): void {
     const bridge = this.#s.bridge;
     if (records === undefined || bridge === undefined) return;
@@ -386,7 +400,6 @@ export class RunSession {
     const s = this.#s;
     const first = members[0] as Node;
     const jobId = jobIdOf(s.runKey, first.name, members.length);
-    const files = jobFiles(s.storage, jobId);
     const position = new Map<Node, number>();
     members.forEach((m, i) => {
       position.set(m, i);
@@ -408,7 +421,8 @@ export class RunSession {
         ...(!single && node.retryDelayMs > 0 ? { retryDelayMs: Math.round(node.retryDelayMs) } : {}),
       };
     });
-    const code = await s.codeFor(nodes.map((n) => n.module));
+    const codeOrPending = s.codeFor(single ? [(nodes[0] as JobNode).module] : nodes.map((n) => n.module));
+    const code = typeof codeOrPending === 'string' ? codeOrPending : await codeOrPending;
     const data: NodeJobData = {
       v: JOB_VERSION,
       runId: s.runId,
@@ -418,6 +432,7 @@ export class RunSession {
       code,
     };
     if (input.bytes !== undefined) {
+      const files = jobFiles(s.storage, jobId);
       try {
         await writeAtomic(files.args, input.bytes);
         this.#files.add(files.args);
@@ -441,6 +456,7 @@ export class RunSession {
           outcome = { state: 'completed', returnvalue: existing.returnvalue };
         } else if (!same || state === 'completed' || state === 'failed') {
           // Submitted anew below, with this run's context; the old job's files must not linger.
+          const files = jobFiles(s.storage, jobId);
           await existing.remove();
           await removeFile(files.error);
           await removeFile(files.result);
@@ -457,7 +473,7 @@ export class RunSession {
       const wait = s.waiter.wait(jobId);
       try {
         await s.queue.add(first.name, data, {
-          ...(single ? s.jobOptions(first) : s.groupJobOptions),
+          ...(single ? this.#jobOptions(first) : s.groupJobOptions),
           jobId,
         });
       } catch (error) {
@@ -493,15 +509,18 @@ export class RunSession {
     return this.#readOutcome(jobId, members, outcome, attached);
   }
 
-  async #readOutcome(
+  /**
+   * A job's results (and log records). Returns them at once when they came inline and there are no
+   * records to read (the common case of small nodes): no promise, no extra tick.
+   */
+  #readOutcome(
     jobId: string,
     members: readonly Node[],
     outcome: JobOutcome,
     deliverLogs: boolean,
-  ): Promise<JobEnd> {
+  ): JobEnd | Promise<JobEnd> {
     const s = this.#s;
     const first = members[0] as Node;
-    const files = jobFiles(s.storage, jobId);
     if (outcome.state === 'missing') {
       throw new RemoteJobError(
         'ERR_JOB_MISSING',
@@ -512,49 +531,81 @@ export class RunSession {
     }
     if (outcome.state === 'completed') {
       const summary = (outcome.returnvalue ?? {}) as Partial<JobSummary>;
-      let results: JobResults;
-      try {
-        if (typeof summary.result === 'string') {
+      if (typeof summary.result === 'string') {
+        let results: JobResults;
+        try {
           results = decodeInline(summary.result) as JobResults;
-        } else {
-          this.#files.add(files.result);
-          results = (await readValue(files.result)) as JobResults;
+        } catch (error) {
+          throw this.#unreadable(first, `from its job ${jobId}`, error);
         }
-      } catch (error) {
-        throw new NodeDataTransferError(
-          'ERR_NODE_RESULT_UNREADABLE',
-          `The result of node '${first.name}' cannot be read ${typeof summary.result === 'string' ? `from its job ${jobId}` : `from ${files.result}`}: ${describeError(error)}`,
-          first.name,
-          { cause: error },
-        );
+        return this.#completed(jobId, members, summary, results, deliverLogs);
       }
-      if (
-        results === null ||
-        typeof results !== 'object' ||
-        !Array.isArray(results.r) ||
-        results.r.length !== members.length
-      ) {
-        throw new NodeDataTransferError(
-          'ERR_NODE_RESULT_UNREADABLE',
-          `The results of job ${jobId} (node '${first.name}') are not one result per node.`,
-          first.name,
-        );
-      }
-      this.#measure(members, results.ms);
-      const needLogs =
-        deliverLogs &&
-        s.bridge !== undefined &&
-        ((summary.logRecords ?? 0) > 0 ||
-          (summary.attempt ?? 1) > 1 ||
-          typeof summary.logRecords !== 'number');
-      const finishedBy =
-        typeof summary.worker === 'string' && typeof summary.attempt === 'number'
-          ? `${summary.worker}#${summary.attempt}#`
-          : undefined;
-      const logs = needLogs ? await this.#readLogs(jobId, members, finishedBy) : undefined;
-      return { results: results.r, logs };
+      const files = jobFiles(s.storage, jobId);
+      this.#files.add(files.result);
+      return readValue(files.result).then(
+        (results) => this.#completed(jobId, members, summary, results as JobResults, deliverLogs),
+        (error: unknown) => {
+          throw this.#unreadable(first, `from ${files.result}`, error);
+        },
+      );
     }
-    // Failed: the node's error, and the results of the nodes before it.
+    return this.#readFailed(jobId, members, outcome, deliverLogs);
+  }
+
+  #unreadable(first: Node, where: string, error: unknown): NodeDataTransferError {
+    return new NodeDataTransferError(
+      'ERR_NODE_RESULT_UNREADABLE',
+      `The result of node '${first.name}' cannot be read ${where}: ${describeError(error)}`,
+      first.name,
+      { cause: error },
+    );
+  }
+
+  /** A completed job's results, checked, with its log records when it logged any. */
+  #completed(
+    jobId: string,
+    members: readonly Node[],
+    summary: Partial<JobSummary>,
+    results: JobResults,
+    deliverLogs: boolean,
+  ): JobEnd | Promise<JobEnd> {
+    const s = this.#s;
+    const first = members[0] as Node;
+    if (
+      results === null ||
+      typeof results !== 'object' ||
+      !Array.isArray(results.r) ||
+      results.r.length !== members.length
+    ) {
+      throw new NodeDataTransferError(
+        'ERR_NODE_RESULT_UNREADABLE',
+        `The results of job ${jobId} (node '${first.name}') are not one result per node.`,
+        first.name,
+      );
+    }
+    this.#measure(members, results.ms);
+    const needLogs =
+      deliverLogs &&
+      s.bridge !== undefined &&
+      ((summary.logRecords ?? 0) > 0 || (summary.attempt ?? 1) > 1 || typeof summary.logRecords !== 'number');
+    const finishedBy =
+      typeof summary.worker === 'string' && typeof summary.attempt === 'number'
+        ? `${summary.worker}#${summary.attempt}#`
+        : undefined;
+    if (!needLogs) return { results: results.r, logs: undefined };
+    const r = results.r;
+    return this.#readLogs(jobId, members, finishedBy).then((logs) => ({ results: r, logs }));
+  }
+
+  /** A failed job: the node's error, and the results of the nodes before it. */
+  async #readFailed(
+    jobId: string,
+    members: readonly Node[],
+    outcome: Extract<JobOutcome, { state: 'failed' }>,
+    deliverLogs: boolean,
+  ): Promise<JobEnd> {
+    const s = this.#s;
+    const files = jobFiles(s.storage, jobId);
     this.#files.add(files.error);
     let partial: JobResults | undefined;
     if (members.length > 1) {

@@ -168,16 +168,19 @@ export class AttemptLog {
   /**
    * Ends the attempt: waits for records still travelling from worker threads, then appends what is
    * buffered and the end entry in one command, and resolves once Redis has them. Resolves to the
-   * number of records of the attempt.
+   * number of records of the attempt. (One promise per call when nothing was logged: this runs once
+   * per job, and on Node 20/22 every promise of a process that uses AsyncLocalStorage costs a hook.)
    */
-  async end(how: AttemptEnd): Promise<number> {
-    if (this.#ended) return this.count;
-    await this.#channel.settle();
-    this.#ended = true;
-    this.#channel.forget(this);
-    const count = this.count;
-    if (count > 0) await this.#flush(JSON.stringify({ a: this.id, end: how, count: this.#counts }));
-    return count;
+  end(how: AttemptEnd): Promise<number> {
+    if (this.#ended) return Promise.resolve(this.count);
+    return this.#channel.settle().then(() => {
+      if (this.#ended) return this.count;
+      this.#ended = true;
+      this.#channel.forget(this);
+      const count = this.count;
+      if (count === 0) return 0;
+      return this.#flush(JSON.stringify({ a: this.id, end: how, count: this.#counts })).then(() => count);
+    });
   }
 }
 
@@ -224,13 +227,14 @@ export class WorkerLogChannel {
     this.#capture.fallback(record);
   }
 
-  /** @internal */
-  async settle(): Promise<void> {
-    if (this.bridge.settle === undefined) return;
+  /** @internal Resolves once records still travelling from worker threads arrived (never rejects). */
+  settle(): Promise<unknown> {
+    if (this.bridge.settle === undefined) return Promise.resolve();
     try {
-      await this.bridge.settle(this.#settleMs);
+      return this.bridge.settle(this.#settleMs).then(undefined, () => undefined);
     } catch {
       // nothing more to wait for
+      return Promise.resolve();
     }
   }
 

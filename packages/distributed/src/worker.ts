@@ -391,7 +391,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
   /** Running jobs and how to hand each back. */
   const running = new Map<string, () => void>();
 
-  const process_ = async (job: Job, token?: string): Promise<JobSummary> => {
+  const process_ = (job: Job, token?: string): Promise<JobSummary> => {
     const t0 = performance.now();
     const jobId = String(job.id);
     let files: JobFiles | undefined;
@@ -400,11 +400,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
     const results: unknown[] = [];
     const durations: number[] = [];
     let handedBack = false;
-    let handBack!: () => void;
-    const backSignal = new Promise<typeof HAND_BACK>((resolve) => {
-      handBack = () => resolve(HAND_BACK);
-    });
-    running.set(jobId, handBack);
     const work = async (): Promise<JobSummary> => {
       let member = 0;
       try {
@@ -518,14 +513,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         throw new MemberFailure(member, error);
       }
     };
-    try {
-      const working = work();
-      // After a hand-back nobody awaits the abandoned work: its failure must not go unhandled.
-      working.catch(() => {});
-      const outcome = await Promise.race([working, backSignal]);
-      if (outcome === HAND_BACK) throw HAND_BACK;
-      return outcome;
-    } catch (thrown) {
+    /** After a failure or a hand-back: records it, and always throws (what BullMQ should do with the job). */
+    const failed = async (thrown: unknown): Promise<never> => {
       if (thrown === HAND_BACK) {
         handedBack = true;
         await attempt?.end('handed-back');
@@ -533,7 +522,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         throw new WaitingError();
       }
       const { member, error } = thrown as MemberFailure;
-      if (handedBack) throw new WaitingError();
       if (files !== undefined) {
         const f = files;
         await writeAtomic(f.error, JSON.stringify(encodeThrown(error, 'json'))).catch((e: unknown) =>
@@ -554,9 +542,37 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
       // Failures of the worker's own (not the node's) cannot get better by retrying.
       if (DistributedError.is(error)) throw new UnrecoverableError(messageOf(error));
       throw error;
-    } finally {
-      running.delete(jobId);
-    }
+    };
+    // One promise settles the job: the work's outcome, or a hand-back that comes first (the
+    // abandoned work's outcome is then ignored). No race and no signal promise per job: on Node
+    // 20/22 every promise costs an async hook in a process that uses AsyncLocalStorage.
+    return new Promise<JobSummary>((resolve, reject) => {
+      let settled = false;
+      const fail = (thrown: unknown) => {
+        failed(thrown).catch((error: unknown) => {
+          running.delete(jobId);
+          reject(error);
+        });
+      };
+      running.set(jobId, () => {
+        if (settled) return;
+        settled = true;
+        fail(HAND_BACK);
+      });
+      work().then(
+        (summary) => {
+          if (settled) return;
+          settled = true;
+          running.delete(jobId);
+          resolve(summary);
+        },
+        (thrown: unknown) => {
+          if (settled) return;
+          settled = true;
+          fail(thrown);
+        },
+      );
+    });
   };
 
   const worker = new Worker(queueName, process_, {
