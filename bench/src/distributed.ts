@@ -15,11 +15,16 @@
  *    too (two cores bound them).
  * 4. Independent CPU-bound nodes of 250 ms: the speed-up of two worker processes.
  *
+ * `--lines 20,22,24,26` runs it once per Node line (binaries from `scripts/node-line.mjs`), each
+ * with its own interleaved rounds; `overhead` or `grouping` runs one part only, e.g.
+ * `node dist/distributed.js overhead --lines 20,26`. Each part prints the Node version, whether
+ * AsyncLocalStorage runs on async hooks (Node 20/22: every promise costs a hook) or on
+ * AsyncContextFrame, and the machine's load.
+ *
  * Needs `redis-server` (Debian: apt-get install redis-server).
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   DistributedRunner,
@@ -41,7 +46,7 @@ import {
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { burn, pass, spin1, wait1 } from './distributed-workloads.js';
-import { fmt, median, printTable } from './harness.js';
+import { alsImplementation, fmt, machineLoad, median, printTable, runPerNodeLine } from './harness.js';
 
 const WORKLOADS_MODULE = new URL('./distributed-workloads.js', import.meta.url);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -220,6 +225,11 @@ async function rawBullmq(socket: string): Promise<{
   };
 }
 
+/** Median CPU per node of all processes. */
+function total(k: Costs): number {
+  return median(k.coordinator) + median(k.workers) + median(k.redis);
+}
+
 function newCosts(): Costs {
   return { coordinator: [], workers: [], redis: [], commands: [] };
 }
@@ -242,7 +252,7 @@ async function overhead(): Promise<void> {
     console.log(
       '1. Per-node overhead. DistributedRunner: 2 weft-worker processes (concurrency 1 each), redis-server on a Unix socket, ' +
         'shared storage on local disk; baseline "bare BullMQ": 2 worker processes returning the job data, same Redis and connection settings. ' +
-        `${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} at start; ${ROUNDS} rounds, interleaved, medians.\n`,
+        `Node ${process.version} (AsyncLocalStorage on ${alsImplementation()}); ${machineLoad()} at start; ${ROUNDS} rounds, interleaved, medians.\n`,
     );
     for (const w of [chain(20), fan(20), cpu(2, 10)]) {
       await timeRun(sequential, w.pipeline, w.inputs());
@@ -321,7 +331,8 @@ async function overhead(): Promise<void> {
           fmt(median(k.coordinator), 0),
           fmt(median(k.workers), 0),
           fmt(median(k.redis), 0),
-          fmt(median(k.coordinator) + median(k.workers) + median(k.redis), 0),
+          fmt(total(k), 0),
+          label === 'bare BullMQ' ? '–' : `${fmt(total(c.dist) / total(c.raw), 2)}x`,
           fmt(median(k.commands), 1),
         ]);
       }
@@ -334,10 +345,12 @@ async function overhead(): Promise<void> {
         'workers µs',
         'redis-server µs',
         'total CPU µs',
+        'CPU Dist/BullMQ',
         'Redis commands',
       ],
       costRows,
     );
+    console.log(`\n(${machineLoad()} at the end)`);
   } finally {
     client.disconnect();
     await raw.close();
@@ -428,12 +441,13 @@ async function grouping(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (await runPerNodeLine(import.meta.url)) return;
   if (findRedisServer() === undefined) {
     console.error(`bench:distributed needs redis-server: ${REDIS_INSTALL_HINT}.`);
     process.exitCode = 1;
     return;
   }
-  const only = process.argv[2];
+  const only = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
   if (only === undefined || only === 'overhead') await overhead();
   if (only === undefined || only === 'grouping') await grouping();
 }
