@@ -5,6 +5,8 @@
  * @module
  */
 
+import { defineErrorMarker } from '@weft/contextvars/error-marker';
+
 /** Where in a configuration file something is (1-based line and column). */
 export interface SourceLocation {
   /** Path of the file, as shown to the user (relative to the project when inside it). */
@@ -35,12 +37,6 @@ export type CliErrorCode =
   | 'ERR_CLI_PREFECT'
   /** `weft viz` cannot start the viewer or describe the project. Exit 2. */
   | 'ERR_CLI_VIZ';
-
-/**
- * Marks every error of this package (on `CliError.prototype`). A `Symbol.for` key, so that errors
- * made by another copy of `@weft/cli` in the same process carry the same marker.
- */
-const MARKER = Symbol.for('weft.cli.error');
 
 /**
  * Base class of every error thrown by @weft/cli: `(code, message, options)`. Subclasses fix their
@@ -76,30 +72,11 @@ export class CliError extends Error {
     value: unknown,
   ): value is InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
-    return hasMarker(value, MARKER, this.name);
+    return isCliError(value, this.name);
   }
 }
-Object.defineProperty(CliError.prototype, MARKER, { value: true });
-
-/**
- * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
- * marked base class. Names rather than identities, so that classes of another copy match.
- */
-function hasMarker(value: unknown, marker: symbol, className: string): boolean {
-  try {
-    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
-      return false;
-    }
-    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
-      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-      if (typeof ctor === 'function' && ctor.name === className) return true;
-      proto = Object.getPrototypeOf(proto);
-    }
-    return false;
-  } catch {
-    return false;
-  }
-}
+/** The cross-copy check behind `CliError.is`: a `Symbol.for('weft.cli.error')` marker on the prototype. */
+const isCliError = defineErrorMarker(CliError, 'weft.cli.error');
 
 /** The command line is wrong: an unknown flag or value, a name the project does not have. Exit 2. */
 export class UsageError extends CliError {

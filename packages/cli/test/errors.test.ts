@@ -1,13 +1,7 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { importSecondCopy } from '../../../test-support/second-copy.js';
 import type * as errors from '../src/errors.js';
 import { CliError, ConfigError, UsageError } from '../src/errors.js';
-
-const folder = mkdtempSync(join(tmpdir(), 'weft-cli-errors-'));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 it('errors keep (code, message, options), subclasses fix their code and ConfigError leads with the location', () => {
   const cause = new Error('inner');
@@ -28,9 +22,7 @@ it('errors keep (code, message, options), subclasses fix their code and ConfigEr
 });
 
 it('CliError.is recognizes errors of its class from any copy of the package, and nothing else', async () => {
-  const file = join(folder, 'errors.ts');
-  copyFileSync(fileURLToPath(new URL('../src/errors.ts', import.meta.url)), file);
-  const copy = (await import(file)) as typeof errors;
+  const copy = await importSecondCopy<typeof errors>(new URL('../src/errors.ts', import.meta.url));
   const foreign = new copy.ConfigError('bad key');
   expect(foreign).not.toBeInstanceOf(ConfigError);
   expect(ConfigError.is(foreign)).toBe(true);

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { defineErrorMarker } from './error-marker.js';
+
 /** Codes carried by errors of this package. */
 export type ContextVarsErrorCode =
   | 'ERR_CONTEXTVAR_LOOKUP'
@@ -23,12 +25,6 @@ export type ContextVarsErrorCode =
   | 'ERR_PROPAGATOR_INVALID'
   | 'ERR_CARRIER_INVALID'
   | 'ERR_PROPAGATION_SETUP';
-
-/**
- * Marks every error of this package (on `ContextVarsError.prototype`). A `Symbol.for` key, so that
- * errors made by another copy of `@weft/contextvars` in the same process carry the same marker.
- */
-const MARKER = Symbol.for('weft.contextvars.error');
 
 /**
  * Base class of every error thrown by `@weft/contextvars`: `(code, message, options)`. Subclasses
@@ -61,30 +57,11 @@ export class ContextVarsError extends Error {
     value: unknown,
   ): value is InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
-    return hasMarker(value, MARKER, this.name);
+    return isContextVarsError(value, this.name);
   }
 }
-Object.defineProperty(ContextVarsError.prototype, MARKER, { value: true });
-
-/**
- * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
- * marked base class. Names rather than identities, so that classes of another copy match.
- */
-function hasMarker(value: unknown, marker: symbol, className: string): boolean {
-  try {
-    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
-      return false;
-    }
-    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
-      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-      if (typeof ctor === 'function' && ctor.name === className) return true;
-      proto = Object.getPrototypeOf(proto);
-    }
-    return false;
-  } catch {
-    return false;
-  }
-}
+/** The cross-copy check behind `ContextVarsError.is`: a `Symbol.for('weft.contextvars.error')` marker on the prototype. */
+const isContextVarsError = defineErrorMarker(ContextVarsError, 'weft.contextvars.error');
 
 /**
  * Thrown by `ContextVar.get()` when the variable has no value in the current context and no

@@ -1,13 +1,7 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { importSecondCopy } from '../../../test-support/second-copy.js';
 import type * as errors from '../src/errors.js';
 import { ContextEnteredError, ContextVarsError, LookupError, TokenError } from '../src/errors.js';
-
-const folder = mkdtempSync(join(tmpdir(), 'weft-contextvars-errors-'));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 it('errors keep (code, message, options); subclasses fix their code', () => {
   expect(new ContextEnteredError('already entered')).toMatchObject({
@@ -25,9 +19,7 @@ it('errors keep (code, message, options); subclasses fix their code', () => {
 });
 
 it('ContextVarsError.is recognizes errors of its class from any copy of the package, and nothing else', async () => {
-  const file = join(folder, 'errors.ts');
-  copyFileSync(fileURLToPath(new URL('../src/errors.ts', import.meta.url)), file);
-  const copy = (await import(file)) as typeof errors;
+  const copy = await importSecondCopy<typeof errors>(new URL('../src/errors.ts', import.meta.url));
   const foreign = new copy.LookupError('v', "ContextVar 'v'");
   expect(foreign).not.toBeInstanceOf(LookupError);
   expect(LookupError.is(foreign)).toBe(true);

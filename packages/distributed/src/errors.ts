@@ -6,6 +6,8 @@
  * @module
  */
 
+import { defineErrorMarker } from '@weft/contextvars/error-marker';
+
 /** Codes carried by errors of this package. */
 export type DistributedErrorCode =
   | 'ERR_CODE_MISMATCH'
@@ -41,12 +43,6 @@ export type DistributedErrorCode =
   | 'ERR_WORKER_START';
 
 /**
- * Marks every error of this package (on `DistributedError.prototype`). A `Symbol.for` key, so that
- * errors made by another copy of `@weft/distributed` in the same process carry the same marker.
- */
-const MARKER = Symbol.for('weft.distributed.error');
-
-/**
  * Base class of every error thrown by @weft/distributed: `(code, message, options)`. Subclasses
  * name the kind of failure; the `code` says which one exactly.
  *
@@ -77,30 +73,11 @@ export class DistributedError extends Error {
     value: unknown,
   ): value is InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
-    return hasMarker(value, MARKER, this.name);
+    return isDistributedError(value, this.name);
   }
 }
-Object.defineProperty(DistributedError.prototype, MARKER, { value: true });
-
-/**
- * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
- * marked base class. Names rather than identities, so that classes of another copy match.
- */
-function hasMarker(value: unknown, marker: symbol, className: string): boolean {
-  try {
-    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
-      return false;
-    }
-    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
-      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-      if (typeof ctor === 'function' && ctor.name === className) return true;
-      proto = Object.getPrototypeOf(proto);
-    }
-    return false;
-  } catch {
-    return false;
-  }
-}
+/** The cross-copy check behind `DistributedError.is`: a `Symbol.for('weft.distributed.error')` marker on the prototype. */
+const isDistributedError = defineErrorMarker(DistributedError, 'weft.distributed.error');
 
 /** A runner, worker or cluster option is missing or invalid. */
 export class DistributedConfigError extends DistributedError {}

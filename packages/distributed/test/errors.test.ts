@@ -1,13 +1,7 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { importSecondCopy } from '../../../test-support/second-copy.js';
 import type * as errors from '../src/errors.js';
 import { DistributedError, GroupNotRunError, NoWorkersError, RemoteJobError } from '../src/errors.js';
-
-const folder = mkdtempSync(join(tmpdir(), 'weft-distributed-errors-'));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 it('errors keep (code, message, options) and their own fields', () => {
   const cause = new Error('inner');
@@ -22,9 +16,7 @@ it('errors keep (code, message, options) and their own fields', () => {
 });
 
 it('DistributedError.is recognizes errors of its class from any copy of the package, and nothing else', async () => {
-  const file = join(folder, 'errors.ts');
-  copyFileSync(fileURLToPath(new URL('../src/errors.ts', import.meta.url)), file);
-  const copy = (await import(file)) as typeof errors;
+  const copy = await importSecondCopy<typeof errors>(new URL('../src/errors.ts', import.meta.url));
   const foreign = new copy.NoWorkersError('ERR_NO_WORKERS', 'no weft-worker');
   expect(foreign).not.toBeInstanceOf(NoWorkersError);
   expect(NoWorkersError.is(foreign)).toBe(true);

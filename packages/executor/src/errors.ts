@@ -5,6 +5,8 @@
  * @module
  */
 
+import { defineErrorMarker } from '@weft/contextvars/error-marker';
+
 /** Codes carried by errors of this package. */
 export type ExecutorErrorCode =
   | 'ERR_FUTURE_CANCELLED'
@@ -20,12 +22,6 @@ export type ExecutorErrorCode =
   | 'ERR_TASK_RESULT'
   | 'ERR_TASK_LEFTOVER'
   | 'ERR_THROWN_VALUE_INVALID';
-
-/**
- * Marks every error of this package (on `ExecutorError.prototype`). A `Symbol.for` key, so that
- * errors made by another copy of `@weft/executor` in the same process carry the same marker.
- */
-const MARKER = Symbol.for('weft.executor.error');
 
 /**
  * Base class of every error thrown by `@weft/executor`: `(code, message, options)`, where `code` is
@@ -60,30 +56,11 @@ export class ExecutorError extends Error {
     value: unknown,
   ): value is InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
-    return hasMarker(value, MARKER, this.name);
+    return isExecutorError(value, this.name);
   }
 }
-Object.defineProperty(ExecutorError.prototype, MARKER, { value: true });
-
-/**
- * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
- * marked base class. Names rather than identities, so that classes of another copy match.
- */
-function hasMarker(value: unknown, marker: symbol, className: string): boolean {
-  try {
-    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
-      return false;
-    }
-    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
-      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-      if (typeof ctor === 'function' && ctor.name === className) return true;
-      proto = Object.getPrototypeOf(proto);
-    }
-    return false;
-  } catch {
-    return false;
-  }
-}
+/** The cross-copy check behind `ExecutorError.is`: a `Symbol.for('weft.executor.error')` marker on the prototype. */
+const isExecutorError = defineErrorMarker(ExecutorError, 'weft.executor.error');
 
 /** The future was cancelled before it ran (Python's `concurrent.futures.CancelledError`). */
 export class CancelledError extends ExecutorError {

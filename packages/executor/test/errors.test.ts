@@ -1,8 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { importSecondCopy } from '../../../test-support/second-copy.js';
 import * as errors from '../src/errors.js';
 import {
   CancelledError,
@@ -13,14 +10,9 @@ import {
 } from '../src/errors.js';
 import { OWN_ERRORS } from '../src/own-errors.js';
 
-const folder = mkdtempSync(join(tmpdir(), 'weft-executor-errors-'));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
 /** A second, physically distinct copy of the errors module (as in a duplicated install). */
 async function otherCopy(): Promise<typeof errors> {
-  const file = join(folder, 'errors.ts');
-  copyFileSync(fileURLToPath(new URL('../src/errors.ts', import.meta.url)), file);
-  return (await import(file)) as typeof errors;
+  return importSecondCopy<typeof errors>(new URL('../src/errors.ts', import.meta.url));
 }
 
 describe('ExecutorError.is', () => {

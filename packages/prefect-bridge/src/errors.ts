@@ -6,6 +6,8 @@
  * @module
  */
 
+import { defineErrorMarker } from '@weft/contextvars/error-marker';
+
 /**
  * Codes carried by errors of this package.
  *
@@ -32,12 +34,6 @@ export type PrefectBridgeErrorCode =
   | 'ORCHESTRATION_WAIT_TIMEOUT'
   /** {@link PrefectServerError}: a throwaway Prefect server could not be installed or started. */
   | 'SERVER_START';
-
-/**
- * Marks every error of this package (on `PrefectBridgeError.prototype`). A `Symbol.for` key, so that
- * errors made by another copy of `@weft/prefect-bridge` in the same process carry the same marker.
- */
-const MARKER = Symbol.for('weft.prefect-bridge.error');
 
 /**
  * Base class of every error thrown by @weft/prefect-bridge: `(code, message, options)`. Subclasses
@@ -77,30 +73,11 @@ export class PrefectBridgeError extends Error {
     value: unknown,
   ): value is InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
-    return hasMarker(value, MARKER, this.name);
+    return isPrefectBridgeError(value, this.name);
   }
 }
-Object.defineProperty(PrefectBridgeError.prototype, MARKER, { value: true });
-
-/**
- * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
- * marked base class. Names rather than identities, so that classes of another copy match.
- */
-function hasMarker(value: unknown, marker: symbol, className: string): boolean {
-  try {
-    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
-      return false;
-    }
-    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
-      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-      if (typeof ctor === 'function' && ctor.name === className) return true;
-      proto = Object.getPrototypeOf(proto);
-    }
-    return false;
-  } catch {
-    return false;
-  }
-}
+/** The cross-copy check behind `PrefectBridgeError.is`: a `Symbol.for('weft.prefect-bridge.error')` marker on the prototype. */
+const isPrefectBridgeError = defineErrorMarker(PrefectBridgeError, 'weft.prefect-bridge.error');
 
 /**
  * Raised by `getRunContext()` / `getRunLogger()` outside any flow or task run, exactly like

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { defineErrorMarker } from '@weft/contextvars/error-marker';
+
 /**
  * The codes of the errors of @weft/runner (`error.code`), stable across releases.
  *
@@ -99,9 +101,6 @@ export type RunnerConfigErrorCode =
   | 'ERR_RUNNER_MODULE_TOP_LEVEL'
   | 'ERR_RUNNER_OPTIONS';
 
-/** The registry key every error of @weft/runner carries, whichever copy of the package made it. */
-const MARKER: unique symbol = Symbol.for('weft.runner.error');
-
 /**
  * Base class of every error thrown by @weft/runner: a stable string `code`, a message naming the
  * node, dataset or option at fault, and the original error as `cause` where there is one.
@@ -139,22 +138,11 @@ export class RunnerError extends Error {
    */
   static is<T extends RunnerError>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
-    const wanted: string = this.name;
-    return isRunnerError(value, wanted === 'RunnerError' ? undefined : wanted);
+    return isRunnerError(value, this.name);
   }
 }
-/** True when `value` carries the marker and, given `className`, has a class of that name in its chain. */
-function isRunnerError(value: unknown, className: string | undefined): boolean {
-  if (value === null || typeof value !== 'object' || !(MARKER in value)) return false;
-  if (className === undefined) return true;
-  for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
-    if (Object.hasOwn(proto, 'constructor') && proto.constructor?.name === className) return true;
-  }
-  return false;
-}
-
-// On the prototype, not on each instance: the marker stays out of the error's own properties.
-Object.defineProperty(RunnerError.prototype, MARKER, { value: true });
+/** The cross-copy check behind `RunnerError.is`: a `Symbol.for('weft.runner.error')` marker on the prototype. */
+const isRunnerError = defineErrorMarker(RunnerError, 'weft.runner.error');
 
 /**
  * `node(...)` was given an invalid function, inputs, outputs, name, tags, namespace or confirms.

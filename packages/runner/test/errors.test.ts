@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { importSecondCopy } from '../../../test-support/second-copy.js';
 import {
   CircularDependencyError,
   DataCatalog,
@@ -40,9 +41,9 @@ describe('RunnerError.is', () => {
   });
 
   it('recognises errors made by another copy of the package, where instanceof does not', async () => {
-    // A query makes the module loader evaluate errors.ts a second time: a second copy of its classes.
-    const secondCopy = '../src/errors.ts?another-copy';
-    const other = (await import(/* @vite-ignore */ secondCopy)) as typeof import('../src/errors.js');
+    const other = await importSecondCopy<typeof import('../src/errors.js')>(
+      new URL('../src/errors.ts', import.meta.url),
+    );
     expect(other.RunnerError).not.toBe(RunnerError);
     const foreign = new other.NodeFailedError('n', new Error('boom'), { resume });
     expect(foreign instanceof NodeFailedError).toBe(false);

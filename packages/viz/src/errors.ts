@@ -5,6 +5,8 @@
  * @module
  */
 
+import { defineErrorMarker } from '@weft/contextvars/error-marker';
+
 /** Codes of {@link RunHistoryError}. */
 export type RunHistoryErrorCode =
   /** A `RunHistory` option is invalid. */
@@ -31,12 +33,6 @@ export type VizErrorCode =
   | 'VIZ_REPORT'
   /** The run report could not be written. */
   | 'VIZ_REPORT_WRITE';
-
-/**
- * Marks every error of this package (on `VizError.prototype`). A `Symbol.for` key, so that errors
- * made by another copy of `@weft/viz` in the same process carry the same marker.
- */
-const MARKER = Symbol.for('weft.viz.error');
 
 /**
  * Base class of every error thrown by @weft/viz: `(code, message, options)`. Subclasses fix their
@@ -74,30 +70,11 @@ export class VizError extends Error {
     value: unknown,
   ): value is InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class `is` was called on (a subclass too)
-    return hasMarker(value, MARKER, this.name);
+    return isVizError(value, this.name);
   }
 }
-Object.defineProperty(VizError.prototype, MARKER, { value: true });
-
-/**
- * Whether `value` carries `marker` and a class named `className` in its prototype chain, below the
- * marked base class. Names rather than identities, so that classes of another copy match.
- */
-function hasMarker(value: unknown, marker: symbol, className: string): boolean {
-  try {
-    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[marker] !== true) {
-      return false;
-    }
-    for (let proto = Object.getPrototypeOf(value); proto !== null && marker in proto; ) {
-      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-      if (typeof ctor === 'function' && ctor.name === className) return true;
-      proto = Object.getPrototypeOf(proto);
-    }
-    return false;
-  } catch {
-    return false;
-  }
-}
+/** The cross-copy check behind `VizError.is`: a `Symbol.for('weft.viz.error')` marker on the prototype. */
+const isVizError = defineErrorMarker(VizError, 'weft.viz.error');
 
 /** A run history (`.weft/runs/`) could not be read or written, or a run in it does not exist. */
 export class RunHistoryError extends VizError {

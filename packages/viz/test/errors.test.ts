@@ -1,13 +1,7 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { importSecondCopy } from '../../../test-support/second-copy.js';
 import type * as errors from '../src/errors.js';
 import { RunHistoryError, VizConfigError, VizError } from '../src/errors.js';
-
-const folder = mkdtempSync(join(tmpdir(), 'weft-viz-errors-'));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 it('errors keep (code, message, options) and subclasses fix their code', () => {
   const cause = new Error('inner');
@@ -21,9 +15,7 @@ it('errors keep (code, message, options) and subclasses fix their code', () => {
 });
 
 it('VizError.is recognizes errors of its class from any copy of the package, and nothing else', async () => {
-  const file = join(folder, 'errors.ts');
-  copyFileSync(fileURLToPath(new URL('../src/errors.ts', import.meta.url)), file);
-  const copy = (await import(file)) as typeof errors;
+  const copy = await importSecondCopy<typeof errors>(new URL('../src/errors.ts', import.meta.url));
   const foreign = new copy.RunHistoryError('RUN_NOT_FOUND', 'No run');
   expect(foreign).not.toBeInstanceOf(RunHistoryError);
   expect(RunHistoryError.is(foreign)).toBe(true);
