@@ -18,6 +18,7 @@ import {
   type InjectOptions,
   injectContext,
 } from '@weft/contextvars';
+import { describeError } from '@weft/runner/extend';
 import { ContextEnvelopeError, WorkerJobError } from './errors.js';
 
 /** Version of the envelope format (2: one carrier of propagator fields; 1 had `vars` and `otel`). */
@@ -125,10 +126,9 @@ function envelopeError(node: string, maxBytes: number, error: unknown): ContextE
       { cause: error },
     );
   }
-  const message = error instanceof Error ? error.message : String(error);
   return new ContextEnvelopeError(
     'ERR_CONTEXT_UNSERIALIZABLE',
-    `The context of node '${node}' cannot be sent to a worker: ${message}`,
+    `The context of node '${node}' cannot be sent to a worker: ${describeError(error)}`,
     node,
     { cause: error },
   );
@@ -220,7 +220,7 @@ export function restoreEnvelope(
   try {
     context = extractContext(carrier, propagator === undefined ? undefined : { propagator });
   } catch (error) {
-    return fail(`cannot be restored: ${error instanceof Error ? error.message : String(error)}`, error);
+    return fail(`cannot be restored: ${describeError(error)}`, error);
   }
   return { context };
 }

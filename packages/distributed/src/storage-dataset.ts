@@ -1,22 +1,21 @@
 /**
- * `StorageDataset`: one value in one file, V8-serialized, written atomically. The
- * `DistributedRunner` keeps the datasets between nodes that the catalog does not define in such
- * files under its shared storage; declare one yourself to put a dataset anywhere.
+ * `StorageDataset`: one value in one file, V8-serialized, on the runner's file-dataset base (atomic,
+ * flushed saves; versions). Declare one to put a dataset between nodes of a `DistributedRunner`
+ * on storage every machine reaches.
  *
  * @module
  */
-import { stat } from 'node:fs/promises';
-import { AbstractDataset } from '@weft/runner';
-import { readValue, remove, writeValue } from './shared-storage.js';
+import { AbstractFileDataset, type FileDatasetOptions } from '@weft/runner';
+import { decodeValue, encodeValue, remove } from './shared-storage.js';
 
 /** Options of {@link StorageDataset}. */
-export interface StorageDatasetOptions {
+export interface StorageDatasetOptions extends FileDatasetOptions {
   /** Absolute path of the file (on storage every machine that reads or writes it can reach). */
   filepath: string;
   /**
    * Ephemeral datasets act like the memory datasets they replace: they count as missing for
    * `onlyMissingOutputs`, make the resume suggestion backtrack to their producer, and their file
-   * is deleted once the last node that reads them has run. Default false.
+   * is deleted once the last node that reads them has run. Default false; not with `version`.
    */
   ephemeral?: boolean;
 }
@@ -24,7 +23,8 @@ export interface StorageDatasetOptions {
 /**
  * A value in a file, in V8's serialization format (what `structuredClone` keeps: plain data,
  * Maps, Sets, Dates, typed arrays, Buffers, errors; class instances load as plain objects). Saves
- * are atomic, so a reader never sees half a file and a node re-run overwrites cleanly.
+ * are atomic and flushed to disk, as for the runner's file datasets, so a reader never sees half a
+ * file and a node re-run overwrites cleanly; `version` keeps every save, as there.
  *
  * @example
  * ```ts
@@ -32,19 +32,17 @@ export interface StorageDatasetOptions {
  *   features: new StorageDataset({ filepath: '/mnt/shared/spaceflights/features.v8' }),
  * });
  * ```
+ * @throws {TypeError} When `filepath` is missing or empty, or an ephemeral dataset is versioned.
  */
-export class StorageDataset<T = unknown> extends AbstractDataset<T> {
-  /** Path of the file. */
-  readonly filepath: string;
+export class StorageDataset<T = unknown> extends AbstractFileDataset<T> {
   readonly #ephemeral: boolean;
 
   constructor(options: StorageDatasetOptions) {
-    super();
-    if (typeof options?.filepath !== 'string' || options.filepath.length === 0) {
-      throw new TypeError("StorageDataset needs a non-empty 'filepath' option");
-    }
-    this.filepath = options.filepath;
+    super(options);
     this.#ephemeral = options.ephemeral === true;
+    if (this.#ephemeral && this.versioned) {
+      throw new TypeError(`StorageDataset(filepath=${this.filepath}) cannot be both ephemeral and versioned`);
+    }
   }
 
   override get ephemeral(): boolean {
@@ -52,20 +50,11 @@ export class StorageDataset<T = unknown> extends AbstractDataset<T> {
   }
 
   protected async _load(): Promise<T> {
-    return (await readValue(this.filepath)) as T;
+    return decodeValue(await this._readFile()) as T;
   }
 
   protected async _save(data: T): Promise<void> {
-    await writeValue(this.filepath, data);
-  }
-
-  protected override async _exists(): Promise<boolean> {
-    try {
-      return (await stat(this.filepath)).isFile();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
+    await this._writeFile(encodeValue(data));
   }
 
   protected override async _release(): Promise<void> {
@@ -73,6 +62,6 @@ export class StorageDataset<T = unknown> extends AbstractDataset<T> {
   }
 
   protected override _describe(): Record<string, unknown> {
-    return { filepath: this.filepath, ephemeral: this.#ephemeral || undefined };
+    return { ...super._describe(), ephemeral: this.#ephemeral || undefined };
   }
 }

@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import type { ContextPropagator } from '@weft/contextvars';
 import { encodeThrown } from '@weft/executor';
-import { collectChunks } from '@weft/runner/extend';
+import { collectChunks, describeError } from '@weft/runner/extend';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
@@ -187,10 +187,6 @@ function positive(value: unknown, name: string, fallback: number): number {
   );
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** The key under which the coordinator publishes the details of a code fingerprint. */
 export function codeKeyOf(prefix: string, queue: string, code: string): string {
   return `${prefix}:${queue}:weft:code:${code}`;
@@ -296,7 +292,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
   try {
     codeVersion = checkCodeVersion(options.codeVersion);
   } catch (error) {
-    throw new DistributedConfigError('ERR_DISTRIBUTED_OPTIONS', `startWorker: ${messageOf(error)}.`);
+    throw new DistributedConfigError('ERR_DISTRIBUTED_OPTIONS', `startWorker: ${describeError(error)}.`);
   }
   const moduleUrls = list.map((m) => toModuleUrl(m, 'startWorker'));
   const served = new Map<string, Record<string, unknown>>();
@@ -434,7 +430,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         } catch (error) {
           throw new NodeDataTransferError(
             'ERR_NODE_ARGS_UNREADABLE',
-            `Worker ${name} cannot read the inputs of node '${d.nodes[0]?.node}' ${d.input === undefined ? `from ${files.args}` : 'in its job'}: ${messageOf(error)}.${d.input === undefined ? ' Is the shared storage the same folder on the coordinator and this worker?' : ''}`,
+            `Worker ${name} cannot read the inputs of node '${d.nodes[0]?.node}' ${d.input === undefined ? `from ${files.args}` : 'in its job'}: ${describeError(error)}.${d.input === undefined ? ' Is the shared storage the same folder on the coordinator and this worker?' : ''}`,
             d.nodes[0]?.node as string,
             { cause: error },
           );
@@ -484,7 +480,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
               encodeValue(results[i]);
             } catch (error) {
               culprit = i;
-              reason = messageOf(error);
+              reason = describeError(error);
               break;
             }
           }
@@ -525,7 +521,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
       if (files !== undefined) {
         const f = files;
         await writeAtomic(f.error, JSON.stringify(encodeThrown(error, 'json'))).catch((e: unknown) =>
-          onError(new Error(`cannot write the error of job ${jobId} to ${f.error}: ${messageOf(e)}`)),
+          onError(new Error(`cannot write the error of job ${jobId} to ${f.error}: ${describeError(e)}`)),
         );
         if (data !== undefined && data.nodes.length > 1) {
           const partial: JobResults = {
@@ -534,13 +530,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
             failed: member,
           };
           await writeAtomic(f.result, encodeValue(partial)).catch((e: unknown) =>
-            onError(new Error(`cannot write the results of job ${jobId} to ${f.result}: ${messageOf(e)}`)),
+            onError(
+              new Error(`cannot write the results of job ${jobId} to ${f.result}: ${describeError(e)}`),
+            ),
           );
         }
       }
       await attempt?.end('failed');
       // Failures of the worker's own (not the node's) cannot get better by retrying.
-      if (DistributedError.is(error)) throw new UnrecoverableError(messageOf(error));
+      if (DistributedError.is(error)) throw new UnrecoverableError(describeError(error));
       throw error;
     };
     // One promise settles the job: the work's outcome, or a hand-back that comes first (the
@@ -596,7 +594,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
     channel?.close();
     throw new DistributedConfigError(
       'ERR_REDIS_CONNECT',
-      `startWorker cannot reach Redis at ${describeRedis(connection)}: ${messageOf(error)}`,
+      `startWorker cannot reach Redis at ${describeRedis(connection)}: ${describeError(error)}`,
       { cause: error },
     );
   }

@@ -188,6 +188,27 @@ describe('StorageDataset', () => {
     await ds.release();
     expect(existsSync(join(dir, 'eph.v8'))).toBe(false);
   });
+
+  it('keeps every save of a versioned dataset and never overwrites one, as the runner file datasets do', async () => {
+    const filepath = join(dir, 'versioned.v8');
+    await new StorageDataset({ filepath, version: { save: '2026-01-01T00.00.00.000Z' } }).save({ n: 1 });
+    await new StorageDataset({ filepath, version: { save: '2026-01-02T00.00.00.000Z' } }).save({ n: 2 });
+    expect(await new StorageDataset({ filepath, version: {} }).load()).toEqual({ n: 2 });
+    const first = new StorageDataset({ filepath, version: { load: '2026-01-01T00.00.00.000Z' } });
+    expect(await first.load()).toEqual({ n: 1 });
+    const again = new StorageDataset({ filepath, version: { save: '2026-01-01T00.00.00.000Z' } });
+    await expect(again.save({ n: 3 })).rejects.toMatchObject({ code: 'ERR_DATASET_VERSION_EXISTS' });
+    expect(await first.load()).toEqual({ n: 1 });
+  });
+
+  it('refuses a missing filepath and an ephemeral dataset that is versioned, naming the file', () => {
+    expect(() => new StorageDataset({} as never)).toThrow(
+      "StorageDataset needs a non-empty 'filepath' option",
+    );
+    expect(() => new StorageDataset({ filepath: join(dir, 'x.v8'), ephemeral: true, version: {} })).toThrow(
+      `StorageDataset(filepath=${join(dir, 'x.v8')}) cannot be both ephemeral and versioned`,
+    );
+  });
 });
 
 describe('configuration errors', () => {
