@@ -18,6 +18,7 @@ import { findRedisServer, REDIS_INSTALL_HINT } from '@weft/distributed';
 import type { RunSummary } from '@weft/viz';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInFolder } from '../../../test-support/run-command.js';
 import {
   buildPackages,
   isolatedEnv,
@@ -86,28 +87,7 @@ let demo: string;
 const children: ChildProcess[] = [];
 
 function sh(command: string, args: readonly string[], cwd: string, timeoutMs = 600_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      stdout += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      stderr += t;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runInFolder(command, args, cwd, { env, timeoutMs });
 }
 
 /** npx keeps what it ran under `<cache>/_npx/<hash>`: an older @weft/create of the same version must not be reused. */

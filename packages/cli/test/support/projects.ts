@@ -7,6 +7,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CommandResult, runInFolder } from '../../../../test-support/run-command.js';
 
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -52,11 +53,7 @@ export async function copyProject(name = 'spaceflights'): Promise<TempProject> {
 }
 
 /** What a `weft` process did. */
-export interface WeftResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type WeftResult = CommandResult;
 
 /** The environment for `weft`: this one without CI-only or Prefect settings that would leak in. */
 export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -161,28 +158,7 @@ function runCommand(
   env: NodeJS.ProcessEnv,
   timeoutMs = 90_000,
 ): Promise<WeftResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      stdout += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      stderr += t;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runInFolder(command, args, cwd, { env, timeoutMs });
 }
 
 /** A running `weft viz` (the real bin, in its own process). */

@@ -3,12 +3,12 @@
  * folders, with `node_modules` linked to this workspace's packages as an install would place them,
  * and the real `weft` bin run in them.
  */
-import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CommandResult, runInFolder } from '../../../../test-support/run-command.js';
 import { bundleTemplates } from '../../scripts/bundle-templates.mjs';
 import { createProject } from '../../src/index.js';
 
@@ -30,11 +30,7 @@ export interface Project {
 }
 
 /** What a command did. */
-export interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type Result = CommandResult;
 
 let templates: ReturnType<typeof bundleTemplates> | undefined;
 
@@ -87,32 +83,9 @@ export function run(
   dir: string,
   options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
 ): Promise<Result> {
-  const timeoutMs = options.timeoutMs ?? 150_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: dir,
-      env: cleanEnv(options.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      stdout += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      stderr += t;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runInFolder(command, args, dir, {
+    env: cleanEnv(options.env),
+    timeoutMs: options.timeoutMs ?? 150_000,
   });
 }
 
