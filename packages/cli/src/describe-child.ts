@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import { describeError } from '@weft/runner/extend';
 import { ConfigError, UsageError } from './errors.js';
 import { type DescribeReply, type DescribeRequest, describeLoadedProject } from './project-description.js';
 import { registerTypeScript } from './typescript-loader.js';
@@ -21,7 +23,7 @@ try {
   const request = JSON.parse(process.argv[2] ?? '{}') as DescribeRequest;
   send({ ok: true, project: await describeLoadedProject(request) });
 } catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   send({
     ok: false,
     message:

@@ -10,6 +10,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type DatasetClass, type Hooks, Pipeline } from '@weft/runner';
+import { describeError } from '@weft/runner/extend';
 import type { ConfigKind, MergeStrategy } from './config-loader.js';
 import { CliError, ConfigError } from './errors.js';
 
@@ -60,7 +61,7 @@ async function importProjectModule(projectDir: string, path: string): Promise<Re
   try {
     return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     throw new ConfigError(
       `cannot load the module: ${message}`,
       { file: display(projectDir, path) },

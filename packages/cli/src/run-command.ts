@@ -10,10 +10,11 @@ import { access, mkdir, realpath, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeFailedError, RunCancelledError, RunnerError } from '@weft/runner';
+import { describeErrorWithName } from '@weft/runner/extend';
 import type { RunRecord as RecordedRun } from '@weft/viz';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { explainContextFailure, NO_CONTEXT_NOTE } from './context-explanation.js';
-import { errorStack, errorSummary } from './error-text.js';
+import { errorStack } from './error-text.js';
 import { UsageError } from './errors.js';
 import { parseLoadVersions, parseParams, splitList } from './option-values.js';
 import { DEFAULT_OTLP_ENDPOINT, otlpTracesUrl } from './otel-endpoint.js';
@@ -317,7 +318,7 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
       reportFailed = true;
       const cause = (problem as { cause?: unknown }).cause;
       io.stderr.write(
-        `weft: error: cannot write ${showPath(options.reportPath, io.cwd)}: ${errorSummary(cause ?? problem)}\n`,
+        `weft: error: cannot write ${showPath(options.reportPath, io.cwd)}: ${describeErrorWithName(cause ?? problem)}\n`,
       );
     }
   }
@@ -325,11 +326,13 @@ export async function executeRun(flags: RunFlags, args: readonly string[], io: C
   if (error !== undefined) {
     if (NodeFailedError.is(error)) {
       // A dataset or runner error says all in its message; the node's own error gets its stack.
-      const cause = RunnerError.is(error.cause) ? errorSummary(error.cause) : errorStack(error.cause);
+      const cause = RunnerError.is(error.cause)
+        ? describeErrorWithName(error.cause)
+        : errorStack(error.cause);
       io.stderr.write(`\nError in node '${error.node}': ${indentRest(cause)}\n`);
       for (const other of error.otherFailures) {
         io.stderr.write(
-          `Also failed while the run was stopping: node '${other.node}': ${errorSummary(other.error)}\n`,
+          `Also failed while the run was stopping: node '${other.node}': ${describeErrorWithName(other.error)}\n`,
         );
       }
     } else if (RunCancelledError.is(error)) {

@@ -23,9 +23,9 @@ import {
   type RunReport,
   type RunResult,
 } from '@weft/runner';
+import { describeErrorWithName } from '@weft/runner/extend';
 import type { RunRecord as RecordedRun } from '@weft/viz';
 import { deepMerge, loadConfig, type ProjectConfig } from './config-loader.js';
-import { errorSummary } from './error-text.js';
 import { ConfigError, UsageError } from './errors.js';
 import { unknownParamKeys } from './option-values.js';
 import { type PrefectRequest, type PrefectSession, startPrefect } from './prefect-reporting.js';
@@ -386,7 +386,7 @@ class RunTracker implements Hooks {
 
   onNodeError({ node, error }: { node: Node; error: unknown }): void {
     const n = this.#byName.get(node.name);
-    if (n !== undefined) n.error = errorSummary(error);
+    if (n !== undefined) n.error = describeErrorWithName(error);
     this.#finish(node.name, 'failed', error);
   }
 
@@ -439,7 +439,9 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     try {
       listener(event);
     } catch (error) {
-      process.stderr.write(`weft: an onEvent listener threw on '${event.type}': ${errorSummary(error)}\n`);
+      process.stderr.write(
+        `weft: an onEvent listener threw on '${event.type}': ${describeErrorWithName(error)}\n`,
+      );
     }
   };
   const log = (text: string, level: 'info' | 'warning' = 'info') => emit({ type: 'log', level, text });
@@ -632,8 +634,8 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     else {
       record.status = RunCancelledError.is(error) ? 'cancelled' : 'failed';
       record.error = NodeFailedError.is(error)
-        ? `Node '${error.node}' failed: ${errorSummary(error.cause)}`
-        : errorSummary(error);
+        ? `Node '${error.node}' failed: ${describeErrorWithName(error.cause)}`
+        : describeErrorWithName(error);
       if (NodeFailedError.is(error) || RunCancelledError.is(error)) {
         record.resume = { fromNodes: [...error.resume.fromNodes], remaining: error.resume.remaining };
       }

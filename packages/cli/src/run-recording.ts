@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import { describeError } from '@weft/runner/extend';
 import type { DatasetInfo, RunRecorder } from '@weft/viz';
 import type { ProjectConfig } from './config-loader.js';
 
@@ -76,7 +78,7 @@ export async function createRunRecorder(request: RecordingRequest): Promise<RunR
     onError: (error) => {
       if (warned) return;
       warned = true;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       request.warn(
         `weft: this run is not recorded in the run history (.weft/runs/), so weft viz will not show it: ${message}`,
       );

@@ -8,9 +8,9 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { describeError } from '@weft/runner/extend';
 import type { ProjectDescription, Viewer } from '@weft/viz';
 import { type Command, InvalidArgumentError } from 'commander';
-import { errorMessage } from './error-text.js';
 import { CliError, UsageError } from './errors.js';
 import { parseParams } from './option-values.js';
 import { type DescribeRequest, describeProjectInChild } from './project-description.js';
@@ -127,7 +127,7 @@ export async function executeViz(flags: VizFlags, io: CliIO): Promise<number> {
         { cause: error },
       );
     }
-    throw new CliError('ERR_CLI_VIZ', `cannot start the viewer: ${errorMessage(error)}`, { cause: error });
+    throw new CliError('ERR_CLI_VIZ', `cannot start the viewer: ${describeError(error)}`, { cause: error });
   }
 
   const show = (path: string) => {
@@ -146,7 +146,7 @@ export async function executeViz(flags: VizFlags, io: CliIO): Promise<number> {
       const { default: open } = await import('open');
       await open(viewer.url);
     } catch (error) {
-      io.stderr.write(`weft viz: could not open a browser (${errorMessage(error)}); open ${viewer.url}\n`);
+      io.stderr.write(`weft viz: could not open a browser (${describeError(error)}); open ${viewer.url}\n`);
     }
   }
 
@@ -170,7 +170,7 @@ export async function executeViz(flags: VizFlags, io: CliIO): Promise<number> {
       } catch (error) {
         if (closed) return;
         io.stderr.write(
-          `weft viz: the project does not load any more; the page keeps showing it as it was:\n  ${errorMessage(error).replace(/\n/g, '\n  ')}\n`,
+          `weft viz: the project does not load any more; the page keeps showing it as it was:\n  ${describeError(error).replace(/\n/g, '\n  ')}\n`,
         );
       }
     } while (again && !closed);
@@ -200,7 +200,7 @@ export async function executeViz(flags: VizFlags, io: CliIO): Promise<number> {
         watcher.on('error', () => {});
         watchers.push(watcher);
       } catch (error) {
-        io.stderr.write(`weft viz: not watching ${show(dir)} for changes: ${errorMessage(error)}\n`);
+        io.stderr.write(`weft viz: not watching ${show(dir)} for changes: ${describeError(error)}\n`);
       }
     }
   }
