@@ -27,6 +27,7 @@ import type {
   PipelineErrorArgs,
   PipelineHookArgs,
 } from '@weft/runner';
+import { describeErrorWithName } from '@weft/runner/extend';
 import { isWeftContextActive } from './context-manager.js';
 import { WeftOpenTelemetryError } from './errors.js';
 import { otelContextVar } from './otel-context-var.js';
@@ -108,19 +109,10 @@ function prefectAttributes(span: Span, varName: string, idAttr: string, nameAttr
   return true;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  try {
-    return String(error);
-  } catch {
-    return 'a value that cannot be printed';
-  }
-}
-
 function recordFailure(span: Span, error: unknown): void {
   if (error instanceof Error) span.recordException(error);
-  else span.recordException({ name: 'thrown value', message: describe(error) });
-  span.setStatus({ code: SpanStatusCode.ERROR, message: describe(error) });
+  else span.recordException({ name: 'thrown value', message: describeErrorWithName(error) });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: describeErrorWithName(error) });
 }
 
 function nodeAttributes(node: Node, runId: string, runner: string | undefined): Attributes {
