@@ -60,13 +60,14 @@ async function runWithFault(
   runner: SequentialRunner | ParallelRunner,
   client: PrefectClient,
   fault: () => Promise<void>,
+  flushTimeoutMs = FLUSH_TIMEOUT_MS,
 ): Promise<FaultRun> {
   const printed: string[] = [];
   const restore = captureApiProblems((text) => printed.push(text));
   try {
     const sink = new PrefectApiSink({ client, batchIntervalMs: 200 });
     const memory = new MemorySink();
-    const hooks = prefectHooks({ client, sinks: [sink, memory], flushTimeoutMs: FLUSH_TIMEOUT_MS });
+    const hooks = prefectHooks({ client, sinks: [sink, memory], flushTimeoutMs });
     let faultAt = 0;
     const breaker: Hooks = {
       async afterNodeRun({ node }) {
@@ -201,22 +202,36 @@ describe.skipIf(apiUrl === null)('a Prefect server that goes silent or answers t
     proxies.push(proxy);
     const client = new PrefectClient({
       apiUrl: proxy.apiUrl,
-      timeoutMs: TIMEOUT_MS,
+      // Longer than above: the healthy run in the middle must not meet a slow answer from a server
+      // on a loaded machine (Prefect on SQLite took over a second under load 17) and call it an
+      // outage. The flush waits longer than a request (as above), so the outages are counted alike.
+      timeoutMs: 3 * TIMEOUT_MS,
       probeIntervalMs: 100,
       maxProbeIntervalMs: 200,
     });
-    const first = await runWithFault(new SequentialRunner(), client, async () => proxy.setMode('silent'));
+    const slowFlush = 5 * TIMEOUT_MS;
+    const first = await runWithFault(
+      new SequentialRunner(),
+      client,
+      async () => proxy.setMode('silent'),
+      slowFlush,
+    );
     expect(first.printed).toHaveLength(1);
     proxy.setMode('pass');
     await new Promise((r) => setTimeout(r, 300)); // past the re-check delay
-    const second = await runWithFault(new SequentialRunner(), client, async () => {});
+    const second = await runWithFault(new SequentialRunner(), client, async () => {}, slowFlush);
     expect(second.printed).toHaveLength(0);
     expect(second.delivery).toBeUndefined();
     expect(client.availability.available).toBe(true);
     const stored = await direct.readAllLogs({ flowRunId: second.flowRunId });
     expect(stored).toHaveLength(second.sink.stats.sent);
     expect((await direct.readFlowRun(second.flowRunId)).state_type).toBe('COMPLETED');
-    const third = await runWithFault(new SequentialRunner(), client, async () => proxy.setMode('silent'));
+    const third = await runWithFault(
+      new SequentialRunner(),
+      client,
+      async () => proxy.setMode('silent'),
+      slowFlush,
+    );
     expect(third.printed).toHaveLength(1);
     expectAccounted(third);
   }, 120_000);
