@@ -53,6 +53,9 @@ export default defineConfig({
   resolve: { conditions },
   environments: {
     ssr: { resolve: { conditions } },
+    // Vitest's own environment, where global setup files run (in the main process): without the
+    // condition, a workspace package they import resolves to its dist/, absent on a fresh clone.
+    __vitest__: { resolve: { conditions } },
   },
   test: {
     reporters: ['default', summaryLine],
