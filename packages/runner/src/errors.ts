@@ -235,7 +235,7 @@ export class PipelineFilterError extends PipelineError {
   readonly applied: Readonly<Partial<Record<PipelineFilterName, readonly string[]>>>;
 
   constructor(code: PipelineFilterErrorCode, message: string, options: PipelineFilterErrorOptions = {}) {
-    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, causeOnly(options));
     this.filter = options.filter;
     this.unknown = options.unknown ?? [];
     this.available = options.available ?? [];
@@ -253,11 +253,7 @@ export class CircularDependencyError extends PipelineError {
   readonly cycle: readonly string[];
 
   constructor(message: string, options: ErrorOptions & { cycle: readonly string[] }) {
-    super(
-      'ERR_CIRCULAR_DEPENDENCY',
-      message,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super('ERR_CIRCULAR_DEPENDENCY', message, causeOnly(options));
     this.cycle = options.cycle;
   }
 }
