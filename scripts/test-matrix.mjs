@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Runs the test suite (`npx --yes pnpm@10.34.9 test`, the README's test line) on several Node
+ * Runs the test suite (`npx pnpm@10.34.9 test`, the README's test line) on several Node
  * lines, one after the other, and ends with one table of results.
  *
  *   node scripts/test-matrix.mjs                                  # whole suite on 20, 22, 24, 26
