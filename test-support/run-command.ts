@@ -20,6 +20,11 @@ export interface RunInFolderOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Kill the command and fail after this many milliseconds. */
   readonly timeoutMs: number;
+  /**
+   * Called with all the command printed on stderr so far, each time it prints there, and a way to
+   * send it a signal (e.g. Ctrl-C once it says it started).
+   */
+  readonly onStderr?: (stderrSoFar: string, kill: (signal: NodeJS.Signals) => void) => void;
 }
 
 /**
@@ -50,8 +55,10 @@ export function runInFolder(
     child.stdout.setEncoding('utf8').on('data', (t: string) => {
       stdout += t;
     });
+    const kill = (signal: NodeJS.Signals) => child.kill(signal);
     child.stderr.setEncoding('utf8').on('data', (t: string) => {
       stderr += t;
+      options.onStderr?.(stderr, kill);
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -97,49 +97,30 @@ export async function weftInProcess(
 /**
  * Starts `weft …args` in `dir` and sends it SIGINT (Ctrl-C) once its stderr contains `when`.
  */
-export function weftInterrupted(
+export async function weftInterrupted(
   dir: string,
   args: readonly string[],
   when: string,
   env: Record<string, string | undefined> = {},
 ): Promise<WeftResult & { interruptedAfterMs: number; exitedAfterMs: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WEFT_BIN, ...args], {
-      cwd: dir,
-      env: baseEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const started = performance.now();
-    let interruptedAt: number | undefined;
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      stdout += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      stderr += t;
+  const started = performance.now();
+  let interruptedAt: number | undefined;
+  const result = await runInFolder(process.execPath, [WEFT_BIN, ...args], dir, {
+    env: baseEnv(env),
+    timeoutMs: 90_000,
+    onStderr: (stderr, kill) => {
       if (interruptedAt === undefined && stderr.includes(when)) {
         interruptedAt = performance.now();
-        child.kill('SIGINT');
+        kill('SIGINT');
       }
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`weft did not finish\n${stdout}\n${stderr}`));
-    }, 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const end = performance.now();
-      resolve({
-        code,
-        stdout,
-        stderr,
-        interruptedAfterMs: (interruptedAt ?? end) - started,
-        exitedAfterMs: end - (interruptedAt ?? started),
-      });
-    });
+    },
   });
+  const end = performance.now();
+  return {
+    ...result,
+    interruptedAfterMs: (interruptedAt ?? end) - started,
+    exitedAfterMs: end - (interruptedAt ?? started),
+  };
 }
 
 /** Runs a shell command line in `dir` (to paste what weft printed). */
