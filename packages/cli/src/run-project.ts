@@ -23,7 +23,7 @@ import {
   type RunReport,
   type RunResult,
 } from '@weft/runner';
-import { describeErrorWithName } from '@weft/runner/extend';
+import { describeErrorWithName, describeRunFailure } from '@weft/runner/extend';
 import type { RunRecord as RecordedRun } from '@weft/viz';
 import { deepMerge, loadConfig, type ProjectConfig } from './config-loader.js';
 import { ConfigError, UsageError } from './errors.js';
@@ -633,9 +633,7 @@ export async function runProject(options: RunProjectOptions = {}): Promise<RunPr
     if (error === undefined) record.status = 'completed';
     else {
       record.status = RunCancelledError.is(error) ? 'cancelled' : 'failed';
-      record.error = NodeFailedError.is(error)
-        ? `Node '${error.node}' failed: ${describeErrorWithName(error.cause)}`
-        : describeErrorWithName(error);
+      record.error = describeRunFailure(error);
       if (NodeFailedError.is(error) || RunCancelledError.is(error)) {
         record.resume = { fromNodes: [...error.resume.fromNodes], remaining: error.resume.remaining };
       }

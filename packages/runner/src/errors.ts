@@ -600,3 +600,20 @@ export function describeErrorWithName(error: unknown): string {
   }
   return describeError(error);
 }
+
+/**
+ * What a run's failure says on one line: `Node 'x' failed: Name: message` for a
+ * {@link NodeFailedError} (of any copy of this package), else {@link describeErrorWithName}. The
+ * run recorder, the viewer and the `weft` command describe a failed run or node with it. Never throws.
+ *
+ * @example
+ * ```ts
+ * describeRunFailure(new NodeFailedError('train', new RangeError('bad split'), { resume })); // "Node 'train' failed: RangeError: bad split"
+ * ```
+ * @since 0.1.0
+ * @experimental
+ */
+export function describeRunFailure(error: unknown): string {
+  if (NodeFailedError.is(error)) return `Node '${error.node}' failed: ${describeErrorWithName(error.cause)}`;
+  return describeErrorWithName(error);
+}

@@ -35,6 +35,7 @@ export {
   type DatasetErrorCode,
   describeError,
   describeErrorWithName,
+  describeRunFailure,
   type NodeErrorCode,
   type NodeFailedErrorOptions,
   type PipelineErrorCode,

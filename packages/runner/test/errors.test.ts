@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { importSecondCopy } from '../../../test-support/second-copy.js';
+import { describeRunFailure } from '../src/extend.js';
 import {
   CircularDependencyError,
   DataCatalog,
@@ -92,6 +93,26 @@ describe('codes', () => {
     const failed = new NodeFailedError('n', new Error('boom'), { resume });
     expect(failed.message).toBe("Node 'n' failed: boom\nhint");
     expect([failed.otherFailures, failed.abandonedNodes]).toEqual([[], []]);
+  });
+});
+
+describe('describeRunFailure', () => {
+  it("names the failed node and its cause's class, of this copy of the package or another", async () => {
+    const failed = new NodeFailedError('train', new RangeError('bad split'), { resume });
+    expect(describeRunFailure(failed)).toBe("Node 'train' failed: RangeError: bad split");
+    const other = await importSecondCopy<typeof import('../src/errors.js')>(
+      new URL('../src/errors.ts', import.meta.url),
+    );
+    const foreign = new other.NodeFailedError('train', 'a string', { resume });
+    expect(foreign instanceof NodeFailedError).toBe(false);
+    expect(describeRunFailure(foreign)).toBe("Node 'train' failed: a string");
+  });
+
+  it('gives any other failure as `Name: message`, and a thrown non-error as itself', () => {
+    expect(describeRunFailure(new RunCancelledError('stopped', { abandonedNodes: [], resume }))).toMatch(
+      /^RunCancelledError: stopped/,
+    );
+    expect(describeRunFailure(42)).toBe('42');
   });
 });
 

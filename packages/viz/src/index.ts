@@ -65,5 +65,5 @@ export {
   type RunRecord,
   type RunStatus,
 } from './run-record.js';
-export { describeError, RunRecorder, type RunRecorderOptions, vizHooks } from './run-recorder.js';
+export { RunRecorder, type RunRecorderOptions, vizHooks } from './run-recorder.js';
 export { startViewer, type Viewer, type ViewerOptions } from './viewer-server.js';

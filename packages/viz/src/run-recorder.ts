@@ -21,6 +21,7 @@ import type {
   PipelineHookArgs,
   RunReport,
 } from '@weft/runner';
+import { describeRunFailure } from '@weft/runner/extend';
 import { type DatasetInfo, describePipeline } from './describe-pipeline.js';
 import { VizConfigError } from './errors.js';
 import { type RunEvent, RunFolder, type RunStartedEvent, type StoredLogLine } from './run-events.js';
@@ -93,24 +94,6 @@ const MAX_ORPHAN_RECORDS = 1000;
 const MAX_REMEMBERED_RUNS = 20;
 const DEFAULT_MAX_LOG_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_MESSAGE_CHARS = 64 * 1024;
-
-/** `Name: message`, or the node and its cause for a failed node. */
-export function describeError(error: unknown): string {
-  const node = (error as { node?: unknown } | null)?.node;
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'NodeFailedError' && typeof node === 'string') {
-    return `Node '${node}' failed: ${describeError((error as { cause?: unknown }).cause)}`;
-  }
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  if (
-    error !== null &&
-    typeof error === 'object' &&
-    typeof (error as { message?: unknown }).message === 'string'
-  ) {
-    return `${String(name ?? 'Error')}: ${(error as { message: string }).message}`;
-  }
-  return String(error);
-}
 
 /**
  * Runner hooks recording each run. Put it **after** the Prefect bridge's hooks in the `hooks`
@@ -288,7 +271,7 @@ export class RunRecorder implements Hooks {
     if (state === undefined) return;
     this.#taskRun(state, args.node.name);
     this.#start(state, args.node.name, args.node.outputs.length);
-    this.#finish(state, args.node.name, 'failed', describeError(args.error), args.phase);
+    this.#finish(state, args.node.name, 'failed', describeRunFailure(args.error), args.phase);
   }
 
   /** Records the outcome with the runner's timings and closes the history file. */
@@ -389,7 +372,7 @@ export class RunRecorder implements Hooks {
       status: report.status,
       t: Date.now(),
       durationMs: report.durationMs,
-      ...(error === undefined ? {} : { error: describeError(error) }),
+      ...(error === undefined ? {} : { error: describeRunFailure(error) }),
       ...(resume === undefined ? {} : { resumeFromNodes: resume }),
       ...(hint === undefined ? {} : { resumeHint: hint }),
       timings: report.nodes.map((t) => ({ node: t.node, status: t.status, durationMs: t.durationMs })),
