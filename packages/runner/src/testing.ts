@@ -1,34 +1,33 @@
 /**
- * `@weft/runner/testing`: the runner conformance tests, for any runner (this package's three,
- * `DistributedRunner`, a third-party one): random DAGs from a seeded PRNG whose free outputs are
- * computed directly, and a test suite that checks a runner gives exactly those outputs.
+ * `@weft/runner/testing`: the runner conformance matrix, for any runner (this package's three,
+ * `DistributedRunner`, a third-party one): behaviour suites (basic runs, failures, hooks, context,
+ * hostile values, `onlyMissingOutputs`; Kedro's runner checklist among them) and random DAGs from
+ * a seeded PRNG whose free outputs are computed directly and must come out of the runner exactly.
  *
- * The module imports no test framework: {@link describeRunnerConformance} is given the test
- * functions (`describe`, `it`, `expect` of vitest, or of jest), so importing it never needs one.
+ * The module imports no test framework: the suites are given the test functions (`describe`,
+ * `it`, `expect` of vitest, or of jest), so importing it never needs one. Tests that only make
+ * sense for some runners are chosen by the {@link RunnerCapabilities} each runner declares, never
+ * by its name.
  *
  * @example
  * ```ts
  * // my-runner.test.ts
- * import { describeRunnerConformance } from '@weft/runner/testing';
+ * import { describeRunnerSuites } from '@weft/runner/testing';
  * import { describe, expect, it } from 'vitest';
  * import { MyRunner } from '../src/my-runner.js';
  *
- * describeRunnerConformance({ describe, it, expect }, [{ name: 'MyRunner', make: () => new MyRunner() }]);
+ * describeRunnerSuites({ describe, it, expect }, [{ name: 'MyRunner', make: () => new MyRunner() }]);
  * ```
  * A runner that imports node functions by name (in worker threads or processes) is pointed at
- * {@link conformanceNodesModule}, or at a module that re-exports `mix`, `mixAsync` and `mixTwo`.
+ * {@link suiteNodesModule}, or at a module that re-exports the node functions of this module.
  *
- * @experimental The suite may grow in minor releases until 1.0.
+ * @experimental The suites may grow in minor releases until 1.0.
  * @since 0.1.0
  * @module
  */
-import type { AbstractRunner } from './abstract-runner.js';
-import { mix, mixAsync, mixTwo } from './conformance-nodes.js';
-import { DataCatalog } from './data-catalog.js';
-import { type Node, type NodeFunction, type NodeOptions, node } from './node.js';
-import { type Pipeline, pipeline } from './pipeline.js';
 
-export { mix, mixAsync, mixTwo };
+/** `.ts` when this module runs from its TypeScript sources (the monorepo's tests), else `.js`. */
+const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /**
  * The URL of the module holding `mix`, `mixAsync` and `mixTwo`, for runners that import node
@@ -37,188 +36,64 @@ export { mix, mixAsync, mixTwo };
  * @experimental
  * @since 0.1.0
  */
-export const conformanceNodesModule: URL = new URL('./conformance-nodes.js', import.meta.url);
+export const conformanceNodesModule: URL = new URL(
+  `./testing/conformance-nodes${extension}`,
+  import.meta.url,
+);
 
 /**
- * mulberry32: a small seeded PRNG, uniform in [0, 1). The same seed gives the same sequence.
+ * The URL of the module holding every node function of the suites (the random-DAG ones too), for
+ * runners that import node functions by module (`new ParallelRunner({ module: suiteNodesModule })`,
+ * `weft-worker --module <its path>`). A module of yours that re-exports them works as well.
  *
  * @experimental
  * @since 0.1.0
  */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const suiteNodesModule: URL = new URL(`./testing/suite-nodes${extension}`, import.meta.url);
 
-/**
- * Options of {@link randomDag}.
- *
- * @experimental
- * @since 0.1.0
- */
-export interface RandomDagOptions {
-  /** Number of nodes. Default: 5 to 40, from the seed. */
-  readonly size?: number;
-  /**
-   * The node functions: `one` (one output, picked at random per node) and `two` (two outputs), with
-   * the signatures of `mix`/`mixAsync` and `mixTwo`. Default this module's; give your own (the same
-   * computation, exported by a module your runner's workers import) when the runner imports node
-   * functions by name. `expected` is computed with `mix` and `mixTwo` whatever they are.
-   */
-  readonly fns?: { readonly one: readonly NodeFunction[]; readonly two: NodeFunction };
-  /** Each node reads its inputs among the last this many datasets (default all: a wide DAG). */
-  readonly window?: number;
-  /** Extra node options per node index (a namespace, a cost). */
-  readonly options?: (index: number) => NodeOptions;
-}
-
-/**
- * A random DAG, its inputs, and the free outputs it must produce.
- *
- * @experimental
- * @since 0.1.0
- */
-export interface RandomDag {
-  readonly pipeline: Pipeline;
-  /** Free inputs and parameters: put them in a `DataCatalog`. */
-  readonly inputs: Record<string, number>;
-  /** The free outputs, computed directly (not by a runner). */
-  readonly expected: Record<string, number>;
-}
-
-/**
- * A random DAG of `mix` nodes (fan-out, fan-in, nodes without inputs, two-output nodes, sync and
- * async), declared in shuffled order; the same seed and options give the same DAG.
- *
- * @experimental
- * @since 0.1.0
- */
-export function randomDag(seed: number, options: RandomDagOptions = {}): RandomDag {
-  const rand = prng(seed);
-  const int = (n: number) => Math.floor(rand() * n);
-  const one = options.fns?.one ?? [mix, mixAsync];
-  const two = options.fns?.two ?? mixTwo;
-  const inputs: Record<string, number> = {};
-  const values = new Map<string, number>();
-  const available: string[] = [];
-  for (let i = 0; i <= int(3); i++) {
-    inputs[`in_${i}`] = int(1000);
-    values.set(`in_${i}`, inputs[`in_${i}`] as number);
-    available.push(`in_${i}`);
-  }
-  const nodes: Node[] = [];
-  const consumed = new Set<string>();
-  const produced: string[] = [];
-  const size = options.size ?? 5 + int(36);
-  const window = options.window ?? Number.POSITIVE_INFINITY;
-  for (let i = 0; i < size; i++) {
-    const chosen = new Set<string>();
-    const from = Math.max(0, available.length - window);
-    for (let k = int(4); k > 0; k--) chosen.add(available[from + int(available.length - from)] as string);
-    const ins = [...chosen];
-    for (const x of ins) consumed.add(x);
-    const param = `params:seed_${i}`;
-    inputs[param] = i + seed;
-    const args = ins.map((x) => values.get(x) as number);
-    const extra = options.options?.(i) ?? {};
-    if (int(3) === 2) {
-      const outs = [`d${i}_a`, `d${i}_b`];
-      const [a, b] = mixTwo(i + seed, ...args);
-      values.set(outs[0] as string, a);
-      values.set(outs[1] as string, b);
-      nodes.push(node(two, [param, ...ins], outs, { name: `n${i}`, ...extra }));
-      produced.push(...outs);
-      available.push(...outs);
-    } else {
-      const out = `d${i}`;
-      values.set(out, mix(i + seed, ...args));
-      nodes.push(
-        node(one[int(one.length)] as NodeFunction, [param, ...ins], out, { name: `n${i}`, ...extra }),
-      );
-      produced.push(out);
-      available.push(out);
-    }
-  }
-  for (let i = nodes.length - 1; i > 0; i--) {
-    const j = int(i + 1);
-    [nodes[i], nodes[j]] = [nodes[j] as Node, nodes[i] as Node];
-  }
-  const expected: Record<string, number> = {};
-  for (const d of produced) if (!consumed.has(d)) expected[d] = values.get(d) as number;
-  return { pipeline: pipeline(nodes), inputs, expected };
-}
-
-/**
- * A runner under test: its name (for the test titles) and how to get one (a new one per run, or a
- * shared one the caller closes after the suite).
- *
- * @experimental
- * @since 0.1.0
- */
-export interface RunnerUnderTest {
-  readonly name: string;
-  make(): AbstractRunner;
-}
-
-/**
- * Options of {@link describeRunnerConformance}.
- *
- * @experimental
- * @since 0.1.0
- */
-export interface ConformanceOptions {
-  /** The seeds of the random DAGs. Default 25 seeds from 1000. */
-  readonly seeds?: readonly number[];
-  /** Options of every random DAG (your node functions, a size). */
-  readonly dag?: RandomDagOptions;
-}
-
-/**
- * The test functions {@link describeRunnerConformance} registers its tests with: vitest's (or
- * jest's) `describe`, `it` and `expect`.
- *
- * @experimental
- * @since 0.1.0
- */
-export interface TestApi {
-  describe(name: string, body: () => void): unknown;
-  it(name: string, body: () => Promise<void>): unknown;
-  expect(actual: unknown): {
-    toEqual(expected: unknown): unknown;
-    toBeGreaterThan(expected: number): unknown;
-  };
-}
-
-/**
- * Registers the conformance suite with the given test functions: for each seed, a random DAG run
- * on every runner gives exactly the free outputs computed directly. Call it at the top level of a
- * test file.
- *
- * @experimental
- * @since 0.1.0
- */
-export function describeRunnerConformance(
-  test: TestApi,
-  runners: readonly RunnerUnderTest[],
-  options: ConformanceOptions = {},
-): void {
-  const { describe, it, expect } = test;
-  const seeds = options.seeds ?? Array.from({ length: 25 }, (_, i) => 1000 + i * 7919);
-  describe('runner conformance: random DAGs give the free outputs computed directly', () => {
-    for (const seed of seeds)
-      it(`seed ${seed}`, async () => {
-        const dag = randomDag(seed, options.dag);
-        expect(Object.keys(dag.expected).length).toBeGreaterThan(0);
-        for (const runner of runners) {
-          const outputs = await runner.make().run(dag.pipeline, new DataCatalog(dag.inputs));
-          expect({ runner: runner.name, outputs }).toEqual({ runner: runner.name, outputs: dag.expected });
-        }
-      });
-  });
-}
+export { describeBasicsSuite } from './testing/basics-suite.js';
+export { describeContextSuite } from './testing/context-suite.js';
+export { describeFailuresSuite } from './testing/failures-suite.js';
+export { describeHooksSuite } from './testing/hooks-suite.js';
+export { describeHostileValuesSuite } from './testing/hostile-values-suite.js';
+export { ConfirmableDataset, LoggingDataset } from './testing/logging-dataset.js';
+export { describeOnlyMissingOutputsSuite } from './testing/only-missing-outputs-suite.js';
+export { prng, type RandomDag, type RandomDagOptions, randomDag } from './testing/random-dag.js';
+export { type ConformanceOptions, describeRunnerConformance } from './testing/random-dag-suite.js';
+export { describeRunnerSuites, type RunnerSuitesOptions } from './testing/runner-suites.js';
+export {
+  asyncDouble,
+  biconcat,
+  constantOutput,
+  countTo,
+  identity,
+  mix,
+  mixAsync,
+  mixTwo,
+  neverSettles,
+  pairsTo,
+  readContext,
+  requestId,
+  returnUndefined,
+  scratch,
+  setScratchAndRead,
+  sink,
+  sleep50,
+  sleepThenReturn,
+  splitPair,
+  sum,
+  taskRunId,
+  throwsBareObject,
+  throwsError,
+  throwsErrorNoInput,
+  throwsNamed,
+  throwsWithProps,
+  triconcat,
+} from './testing/suite-nodes.js';
+export type {
+  Matchers,
+  RunnerCapabilities,
+  RunnerSuiteOptions,
+  RunnerUnderTest,
+  TestApi,
+} from './testing/test-api.js';

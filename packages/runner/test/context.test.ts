@@ -1,132 +1,14 @@
-import { ContextVar } from '@weft/contextvars';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AbstractDataset, DataCatalog, type Hooks, node, pipeline } from '../src/index.js';
-import { readContext, requestId, scratch, setScratchAndRead, taskRunId } from './fixtures/nodes.js';
+import { DataCatalog, type Hooks } from '../src/index.js';
+import { fanOutReadingContext } from '../src/testing/context-suite.js';
+import { describeContextSuite } from '../src/testing.js';
+import { requestId, scratch } from './fixtures/nodes.js';
 import { closeRunners, RUNNERS } from './support/runners.js';
 
 afterAll(closeRunners);
 
-/** A main-thread-only variable (not propagatable): visible to hooks and datasets, not sent to workers. */
-const localOnly = new ContextVar<string>('test.localOnly');
-
-/** A dataset that records the context its load/save run in. */
-class ContextRecordingDataset extends AbstractDataset {
-  readonly seen: string[] = [];
-  #data: unknown = 'seed';
-  protected _load() {
-    this.seen.push(`load:${requestId.get('none')}:${taskRunId.get('none')}`);
-    return this.#data;
-  }
-  protected _save(data: unknown) {
-    this.seen.push(`save:${requestId.get('none')}:${taskRunId.get('none')}`);
-    this.#data = data;
-  }
-}
-
-const perNodeTaskRun: Hooks = {
-  beforeNodeRun: ({ node: n }) => {
-    taskRunId.set(`task-${n.name}`);
-  },
-};
-
-const fanOut = () =>
-  pipeline([
-    node(readContext, 'src', 'ctx_a', { name: 'a' }),
-    node(readContext, 'src', 'ctx_b', { name: 'b' }),
-    node(readContext, 'src', 'ctx_c', { name: 'c' }),
-  ]);
-
-describe.each(RUNNERS)('$name: context', (kind) => {
-  it("shows the caller's context to every node", async () => {
-    const out = await requestId.run('req-1', () => kind.make().run(fanOut(), new DataCatalog({ src: 0 })));
-    for (const key of ['ctx_a', 'ctx_b', 'ctx_c']) {
-      expect(out[key]).toEqual({ requestId: 'req-1', taskRunId: 'none', scratch: 'none' });
-    }
-  });
-
-  it('lets beforeNodeRun bind a per-node value that only that node sees', async () => {
-    const out = await requestId.run('req-2', () =>
-      kind.make().run(fanOut(), new DataCatalog({ src: 0 }), { hooks: [perNodeTaskRun] }),
-    );
-    expect(out).toEqual({
-      ctx_a: { requestId: 'req-2', taskRunId: 'task-a', scratch: 'none' },
-      ctx_b: { requestId: 'req-2', taskRunId: 'task-b', scratch: 'none' },
-      ctx_c: { requestId: 'req-2', taskRunId: 'task-c', scratch: 'none' },
-    });
-    expect(taskRunId.get('unset')).toBe('unset');
-  });
-
-  it('keeps what a node sets from its siblings, its children and the caller (reused workers too)', async () => {
-    const p = pipeline([
-      node(setScratchAndRead, 'x1', 'r1', { name: 'n1' }),
-      node(setScratchAndRead, 'x2', 'r2', { name: 'n2' }),
-      node(setScratchAndRead, 'r1', 'r3', { name: 'n3' }),
-      node(setScratchAndRead, 'r2', 'r4', { name: 'n4' }),
-      node(readContext, 'r3', 'after', { name: 'n5' }),
-    ]);
-    const out = await scratch.run('caller', async () => {
-      const result = await kind.make().run(p, new DataCatalog({ x1: 1, x2: 2, r4_unused: 0 }));
-      expect(scratch.get()).toBe('caller');
-      return result;
-    });
-    expect((out.r4 as { before: string }).before).toBe('caller');
-    expect((out.r4 as { after: string }).after).toMatch(/^set-by-node-/);
-    expect(out.after).toEqual({ requestId: 'none', taskRunId: 'none', scratch: 'caller' });
-  });
-
-  it('runs node hooks and dataset I/O inside the node context', async () => {
-    const ds = new ContextRecordingDataset();
-    const out = new ContextRecordingDataset();
-    const seenByHooks: string[] = [];
-    const hooks: Hooks[] = [
-      perNodeTaskRun,
-      {
-        beforeDatasetLoaded: ({ datasetName }) => {
-          seenByHooks.push(`beforeLoad ${datasetName}:${taskRunId.get('none')}:${localOnly.get('none')}`);
-        },
-        afterNodeRun: ({ node: n }) => {
-          seenByHooks.push(`afterNodeRun ${n.name}:${taskRunId.get('none')}`);
-        },
-        afterDatasetSaved: ({ datasetName }) => {
-          seenByHooks.push(`afterSave ${datasetName}:${taskRunId.get('none')}`);
-        },
-      },
-    ];
-    const p = pipeline([node(readContext, 'in', 'out', { name: 'only' })]);
-    await localOnly.run('main-only', () =>
-      requestId.run('req-3', () => kind.make().run(p, new DataCatalog({ in: ds, out }), { hooks })),
-    );
-    expect(ds.seen).toEqual(['load:req-3:none']);
-    expect(out.seen).toEqual(['save:req-3:task-only']);
-    expect(seenByHooks).toEqual([
-      'beforeLoad in:none:main-only',
-      'afterNodeRun only:task-only',
-      'afterSave out:task-only',
-    ]);
-  });
-
-  it('lets beforePipelineRun bind run-wide values for every node, never for the caller', async () => {
-    const hooks: Hooks[] = [
-      {
-        beforePipelineRun: ({ runId }) => {
-          requestId.set(`flow-${runId}`);
-        },
-      },
-    ];
-    const out = await kind.make().run(fanOut(), new DataCatalog({ src: 0 }), { hooks, runId: 'r9' });
-    expect((out.ctx_b as { requestId: string }).requestId).toBe('flow-r9');
-    expect(requestId.get('unset')).toBe('unset');
-  });
-
-  it('runs nodes in an empty context with propagateContext: false', async () => {
-    const out = await requestId.run('req-4', () =>
-      kind
-        .make()
-        .run(fanOut(), new DataCatalog({ src: 0 }), { propagateContext: false, hooks: [perNodeTaskRun] }),
-    );
-    expect(out.ctx_a).toEqual({ requestId: 'none', taskRunId: 'task-a', scratch: 'none' });
-  });
-});
+// The published suite (@weft/runner/testing): context on every runner.
+describeContextSuite({ describe, it, expect }, RUNNERS);
 
 describe('ParallelRunner: context filter', () => {
   it('sends only allowed variables to workers; hooks on the main thread still see everything', async () => {
@@ -141,7 +23,10 @@ describe('ParallelRunner: context filter', () => {
     ];
     const out = await requestId.run('req-5', () =>
       scratch.run('visible', () =>
-        runner?.run(fanOut(), new DataCatalog({ src: 0 }), { hooks, contextFilter: { deny: [requestId] } }),
+        runner?.run(fanOutReadingContext(), new DataCatalog({ src: 0 }), {
+          hooks,
+          contextFilter: { deny: [requestId] },
+        }),
       ),
     );
     expect(out?.ctx_a).toEqual({ requestId: 'none', taskRunId: 'none', scratch: 'visible' });

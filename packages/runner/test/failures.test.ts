@@ -1,15 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  AbstractDataset,
   DataCatalog,
-  DatasetError,
   findNodesToResumeFrom,
-  type Hooks,
-  JSONDataset,
-  NodeFailedError,
+  type NodeFailedError,
   node,
   type Pipeline,
   pipeline,
@@ -18,17 +11,8 @@ import {
   SequentialRunner,
   ThreadRunner,
 } from '../src/index.js';
-import {
-  biconcat,
-  burnCpu,
-  failWith,
-  identity,
-  neverSettles,
-  sleep50,
-  throwsError,
-  throwsErrorNoInput,
-} from './fixtures/nodes.js';
-import { LoggingDataset } from './support/logging-dataset.js';
+import { describeFailuresSuite, LoggingDataset } from '../src/testing.js';
+import { biconcat, burnCpu, failWith, identity, neverSettles } from './fixtures/nodes.js';
 import { closeRunners, RUNNERS } from './support/runners.js';
 
 afterAll(closeRunners);
@@ -42,120 +26,8 @@ async function failure<E = NodeFailedError>(p: Promise<unknown>): Promise<E> {
   throw new Error('expected the run to fail');
 }
 
-class FailingSaveDataset extends AbstractDataset {
-  protected _load(): unknown {
-    return 1;
-  }
-  protected _save(): void {
-    throw new Error('disk full');
-  }
-}
-
-describe.each(RUNNERS)('$name: failures', (kind) => {
-  it('rejects with an error naming the node, carrying the original error (name, message, code)', async () => {
-    const p = pipeline([node(throwsError, 'a', 'b', { name: 'boom' })]);
-    const err = await failure(kind.make().run(p, new DataCatalog({ a: 1 })));
-    expect(err).toBeInstanceOf(NodeFailedError);
-    expect(err.code).toBe('ERR_NODE_FAILED');
-    expect(err.node).toBe('boom');
-    expect(err.message).toBe(
-      "Node 'boom' failed: test exception\nNo node completed: there is nothing to resume from; run the pipeline again.",
-    );
-    const cause = err.cause as Error & { code: string };
-    expect(cause).toBeInstanceOf(Error);
-    expect(cause.message).toBe('test exception');
-    expect(cause.code).toBe('E_TEST');
-    expect(err.resume.fromNodes).toEqual([]);
-  });
-
-  it('stops scheduling after a failure', async () => {
-    const log: string[] = [];
-    const datasets = Object.fromEntries(
-      ['b', 'c', 'd', 'e', 'f'].map((n) => [`out_${n}`, new LoggingDataset(log, n)]),
-    );
-    const p = pipeline([
-      node(throwsErrorNoInput, null, 'out_a', { name: 'a_fail' }),
-      ...['b', 'c', 'd', 'e', 'f'].map((n) => node(identity, 'x', `out_${n}`, { name: `${n}_ok` })),
-    ]);
-    const runner = kind.name === 'ThreadRunner' ? new ThreadRunner({ maxWorkers: 2 }) : kind.make();
-    await failure(runner.run(p, new DataCatalog({ x: 1, ...datasets })));
-    // At most the nodes started alongside the failing one ran (Sequential: none; 2 slots: one).
-    expect(log.length).toBeLessThanOrEqual(kind.name === 'SequentialRunner' ? 0 : 1);
-  });
-
-  it('keeps outputs already saved, and names a dataset whose save throws', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'weft-fail-'));
-    try {
-      const catalog = new DataCatalog({
-        a: 1,
-        saved: new JSONDataset({ filepath: join(dir, 'saved.json') }),
-        broken: new FailingSaveDataset(),
-      });
-      const p = pipeline([
-        node(identity, 'a', 'saved', { name: 'first' }),
-        node(identity, 'saved', 'broken', { name: 'second' }),
-      ]);
-      const err = await failure(kind.make().run(p, catalog));
-      expect(err.node).toBe('second');
-      expect(err.cause).toBeInstanceOf(DatasetError);
-      expect((err.cause as Error).message).toBe(
-        'broken: Failed while saving data to dataset FailingSaveDataset().\nError: disk full',
-      );
-      expect(JSON.parse(await readFile(join(dir, 'saved.json'), 'utf8'))).toBe(1);
-      expect(err.resume.fromNodes).toEqual(['second']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe.each(RUNNERS.filter((k) => k.name !== 'SequentialRunner'))('$name: concurrent failures', (kind) => {
-  it('lets running nodes finish before rejecting', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'weft-fail-'));
-    try {
-      const slowOut = join(dir, 'slow.json');
-      const p = pipeline([
-        node(sleep50, 'x', 'slow', { name: 'slow' }),
-        node(throwsError, 'x', 'fast', { name: 'fast' }),
-      ]);
-      const catalog = new DataCatalog({ x: 1, slow: new JSONDataset({ filepath: slowOut }) });
-      const err = await failure(kind.make().run(p, catalog));
-      expect(err.node).toBe('fast');
-      expect(JSON.parse(await readFile(slowOut, 'utf8'))).toBe('slept');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('ends on timeout when a node never settles while another fails', async () => {
-    const p = pipeline([
-      node(neverSettles, 'x', 'never', { name: 'hang' }),
-      node(throwsError, 'x', 'y', { name: 'boom' }),
-    ]);
-    const started = Date.now();
-    // Generous: the failing node must fail first, even on a loaded machine with a cold worker.
-    const err = await failure(kind.make().run(p, new DataCatalog({ x: 1 }), { timeoutMs: 2_000 }));
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(err).toBeInstanceOf(NodeFailedError);
-    expect(err.node).toBe('boom');
-    expect(err.abandonedNodes).toEqual(['hang']);
-  });
-
-  it('ends when cancelled through the signal after a failure, and the runner still works', async () => {
-    const controller = new AbortController();
-    const hooks: Hooks[] = [{ onNodeError: () => void setTimeout(() => controller.abort(), 10) }];
-    const p = pipeline([
-      node(neverSettles, 'x', 'never', { name: 'hang' }),
-      node(throwsError, 'x', 'y', { name: 'boom' }),
-    ]);
-    const runner = kind.make();
-    const err = await failure(runner.run(p, new DataCatalog({ x: 1 }), { hooks, signal: controller.signal }));
-    expect(err.node).toBe('boom');
-    expect(err.abandonedNodes).toEqual(['hang']);
-    const ok = pipeline([node(identity, 'x', 'y', { name: 'n' })]);
-    expect(await runner.run(ok, new DataCatalog({ x: 2 }))).toEqual({ y: 2 });
-  });
-});
+// The published suite (@weft/runner/testing): failures, and concurrent failures by capability.
+describeFailuresSuite({ describe, it, expect }, RUNNERS);
 
 describe('cancellation without failure', () => {
   it('times out a run whose node never settles, naming it', async () => {

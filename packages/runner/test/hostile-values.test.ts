@@ -13,8 +13,8 @@ import {
   pipeline,
   SequentialRunner,
 } from '../src/index.js';
-import { identity, throwsBareObject, throwsNamed, throwsWithProps } from './fixtures/nodes.js';
-import { LoggingDataset } from './support/logging-dataset.js';
+import { describeHostileValuesSuite } from '../src/testing.js';
+import { identity, throwsNamed } from './fixtures/nodes.js';
 import { closeRunners, fixturesModule, RUNNERS } from './support/runners.js';
 
 afterAll(closeRunners);
@@ -63,70 +63,8 @@ describe('describeError', () => {
   });
 });
 
-// Worker threads start cold here: seconds on a loaded machine.
-describe.each(RUNNERS)('$name: hostile values', { timeout: 30_000 }, (kind) => {
-  it('fails a node that throws an object without a prototype with NodeFailedError naming it', async () => {
-    const p = pipeline([
-      node(throwsBareObject, 'x', 'y', { name: 'bare' }),
-      node(identity, 'x', 'kept', { name: 'fine' }),
-    ]);
-    const catalog = new DataCatalog({ x: 1 });
-    const err = await failure(kind.make().run(p, catalog));
-    expect(err).toBeInstanceOf(NodeFailedError);
-    expect(err.node).toBe('bare');
-    expect(err.message).toMatch(/^Node 'bare' failed: /);
-  });
-
-  it('keeps the name and message of an error named like an Object.prototype member, failing only that node', async () => {
-    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
-      const log: string[] = [];
-      const p = pipeline([
-        node(throwsNamed, 'n', 'y', { name: 'named' }),
-        node(identity, 'x', 'kept', { name: 'fine' }),
-      ]);
-      const catalog = new DataCatalog({
-        n: name,
-        x: 1,
-        kept: new LoggingDataset(log, 'kept', undefined, true),
-      });
-      const err = await failure(kind.make().run(p, catalog));
-      expect(err.node).toBe('named');
-      expect(err.cause).toBeInstanceOf(Error);
-      expect((err.cause as Error).name).toBe(name);
-      expect((err.cause as Error).message).toBe(`thrown with name ${name}`);
-      expect(err.message.startsWith(`Node 'named' failed: thrown with name ${name}\n`)).toBe(true);
-      expect(log).toContain('save kept');
-    }
-  });
-
-  it('keeps the prototype of an error whose own properties include __proto__ and constructor', async () => {
-    const props = [
-      ['__proto__', { polluted: true }],
-      ['constructor', 'x'],
-      ['code', 'E_HOSTILE'],
-    ];
-    const p = pipeline([node(throwsWithProps, 'props', 'y', { name: 'props' })]);
-    const err = await failure(kind.make().run(p, new DataCatalog({ props })));
-    expect(err.node).toBe('props');
-    expect(Object.getPrototypeOf(err.cause)).toBe(Error.prototype);
-    expect((err.cause as { code?: unknown }).code).toBe('E_HOSTILE');
-    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
-  });
-
-  it('returns outputs named like Object.prototype members as ordinary own outputs', async () => {
-    const p = pipeline([
-      node(identity, 'a', '__proto__', { name: 'p' }),
-      node(identity, 'b', 'constructor', { name: 'c' }),
-      node(identity, 'c', 'toString', { name: 't' }),
-    ]);
-    const out = await kind.make().run(p, new DataCatalog({ a: 1, b: 2, c: { nested: true } }));
-    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
-    expect(Object.keys(out).sort()).toEqual(['__proto__', 'constructor', 'toString']);
-    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe(1);
-    expect(out.constructor).toBe(2);
-    expect(out.toString).toEqual({ nested: true });
-  });
-});
+// The published suite (@weft/runner/testing). Worker threads start cold here: seconds on a loaded machine.
+describeHostileValuesSuite({ describe, it, expect }, RUNNERS, { timeoutMs: 30_000 });
 
 describe('ParallelRunner: a worker error named like an Object.prototype member', { timeout: 30_000 }, () => {
   it('frees its worker: later runs on a one-worker pool go on, and close() resolves', async () => {

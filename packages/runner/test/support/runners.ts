@@ -1,20 +1,24 @@
-import { type AbstractRunner, ParallelRunner, SequentialRunner, ThreadRunner } from '../../src/index.js';
+import { ParallelRunner, SequentialRunner, ThreadRunner } from '../../src/index.js';
+import type { RunnerUnderTest } from '../../src/testing.js';
 
-/** The module exporting every node function of the tests. */
+/** The module exporting every node function of the tests (the published suites' ones re-exported). */
 export const fixturesModule = new URL('../fixtures/nodes.ts', import.meta.url);
 
-/** A runner kind under test. */
-export interface RunnerKind {
+/** A runner kind under test, with the capabilities the published suites read. */
+export interface RunnerKind extends RunnerUnderTest {
   readonly name: 'SequentialRunner' | 'ThreadRunner' | 'ParallelRunner';
-  make(): AbstractRunner;
 }
 
 const parallelRunners: ParallelRunner[] = [];
 
 /** The three runners; ParallelRunner instances are shared per test file (see {@link closeRunners}). */
 export const RUNNERS: readonly RunnerKind[] = [
-  { name: 'SequentialRunner', make: () => new SequentialRunner() },
-  { name: 'ThreadRunner', make: () => new ThreadRunner() },
+  { name: 'SequentialRunner', make: () => new SequentialRunner(), capabilities: { concurrent: false } },
+  {
+    name: 'ThreadRunner',
+    make: () => new ThreadRunner(),
+    makeBounded: (nodes) => new ThreadRunner({ maxWorkers: nodes }),
+  },
   {
     name: 'ParallelRunner',
     make: () => {
@@ -22,6 +26,8 @@ export const RUNNERS: readonly RunnerKind[] = [
         parallelRunners.push(new ParallelRunner({ module: fixturesModule, maxWorkers: 2 }));
       return parallelRunners[0] as ParallelRunner;
     },
+    // A thread hop per node: 20,000 nodes would take long.
+    capabilities: { maxConcurrentNodes: 2, longPipelines: false },
   },
 ];
 
