@@ -16,6 +16,7 @@ import {
   pipeline,
   SequentialRunner,
 } from '@weft/runner';
+import { randomDag } from '@weft/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DistributedConfigError,
@@ -27,7 +28,6 @@ import {
 } from '../src/index.js';
 import { countUp, echo, failIfNegative, logLines, mix, negate, type Probe, probe } from './fixtures/nodes.js';
 import { SLOW, skipWithoutRedis, startTestCluster, type TestCluster } from './support/cluster.js';
-import { randomDag } from './support/random-dag.js';
 
 /** Job ids a run submitted (from Redis). */
 async function jobIdsOf(cluster: TestCluster, runId: string): Promise<string[]> {

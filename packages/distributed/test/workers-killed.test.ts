@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { disableRunLogger, PrefectApiSink, PrefectClient, prefectHooks } from '@weft/prefect-bridge';
 import { DataCatalog, SequentialRunner } from '@weft/runner';
+import { prng, randomDag } from '@weft/runner/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerProcess } from '../src/index.js';
@@ -14,7 +15,6 @@ import { workerOfAttempt } from '../src/job-logs.js';
 import { chatty, chattyTwo, isSlowChatty } from './fixtures/nodes.js';
 import { skipWithoutRedis, startTestCluster, type TestCluster } from './support/cluster.js';
 import { type PrefectServer, skipWithoutPrefect, startPrefect } from './support/prefect.js';
-import { prng, randomDag } from './support/random-dag.js';
 
 // Minutes on a loaded machine: the Prefect server (SQLite) sets the pace, not the cluster.
 const LONG = 900_000;

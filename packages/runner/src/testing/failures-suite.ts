@@ -16,7 +16,14 @@ import type { Hooks } from '../hooks.js';
 import { node } from '../node.js';
 import { pipeline } from '../pipeline.js';
 import { LoggingDataset } from './logging-dataset.js';
-import { identity, neverSettles, sleep50, throwsError, throwsErrorNoInput } from './suite-nodes.js';
+import {
+  identity,
+  neverSettles,
+  sleep50,
+  sleepThenReturn,
+  throwsError,
+  throwsErrorNoInput,
+} from './suite-nodes.js';
 import {
   capabilitiesOf,
   failure,
@@ -74,9 +81,12 @@ export function describeFailuresSuite(
         const datasets = Object.fromEntries(
           ['b', 'c', 'd', 'e', 'f'].map((n) => [`out_${n}`, new LoggingDataset(log, n)]),
         );
+        // Where a failure comes back later than a success, the other nodes take 300 ms, so the
+        // failure is known before they end.
+        const other = can.immediateFailures ? identity : sleepThenReturn;
         const p = pipeline([
           node(throwsErrorNoInput, null, 'out_a', { name: 'a_fail' }),
-          ...['b', 'c', 'd', 'e', 'f'].map((n) => node(identity, 'x', `out_${n}`, { name: `${n}_ok` })),
+          ...['b', 'c', 'd', 'e', 'f'].map((n) => node(other, 'x', `out_${n}`, { name: `${n}_ok` })),
         ]);
         // With two slots, at most the one node started alongside the failing one ran; sequentially, none.
         const runner = kind.makeBounded?.(2) ?? kind.make();
@@ -85,7 +95,8 @@ export function describeFailuresSuite(
           : kind.makeBounded !== undefined
             ? 2
             : (can.maxConcurrentNodes ?? Number.POSITIVE_INFINITY);
-        await failure(runner.run(p, new DataCatalog({ x: 1, ...datasets })));
+        const x = can.immediateFailures ? 1 : 300;
+        await failure(runner.run(p, new DataCatalog({ x, ...datasets })));
         expect(log.length).toBeLessThanOrEqual(Math.min(slots - 1, 5));
       });
 

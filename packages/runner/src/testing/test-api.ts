@@ -66,6 +66,15 @@ export interface RunnerCapabilities {
    */
   readonly longPipelines?: boolean;
   /**
+   * A node's failure reaches the scheduler as soon as the node throws (default true: in this
+   * thread, or a worker thread's message). False for runners where a failure takes longer to come
+   * back than a success (`DistributedRunner`: the worker records the error in shared storage and
+   * the coordinator reads it back), so that other nodes may complete, and further ones start,
+   * before the failure is known; the stop-scheduling test then gives the other nodes 300 ms each,
+   * so the failure is known before they end.
+   */
+  readonly immediateFailures?: boolean;
+  /**
    * A dataset between nodes that the catalog lacks is registered in it as a `MemoryDataset`
    * (default true, Kedro's rule). False for runners that keep such data otherwise (the
    * `DistributedRunner` registers its own run-scoped datasets).
@@ -115,6 +124,7 @@ export function capabilitiesOf(
   return {
     concurrent: c.concurrent ?? true,
     longPipelines: c.longPipelines ?? true,
+    immediateFailures: c.immediateFailures ?? true,
     memoryIntermediates: c.memoryIntermediates ?? true,
     ...(c.maxConcurrentNodes === undefined ? {} : { maxConcurrentNodes: c.maxConcurrentNodes }),
   };
