@@ -14,6 +14,7 @@ import {
   SequentialRunner,
   ThreadRunner,
 } from '@weft/runner';
+import { describeRunnerSuites, type RunnerUnderTest, suiteNodesModule } from '@weft/runner/testing';
 
 function double(x: number): number {
   return x * 2;
@@ -41,8 +42,31 @@ const result: Promise<RunResult> = new SequentialRunner().run(part, catalog, {
 // @ts-expect-error run() needs a catalog
 new SequentialRunner().run(part);
 
+// The conformance matrix takes a framework's test functions (none is imported) and runners with capabilities.
+const underTest: RunnerUnderTest = {
+  name: 'SequentialRunner',
+  make: () => new SequentialRunner(),
+  capabilities: { concurrent: false },
+};
+const registered: string[] = [];
+describeRunnerSuites(
+  {
+    describe: (name, body) => {
+      registered.push(name);
+      body();
+    },
+    it: () => undefined,
+    expect: () => {
+      throw new Error('not run');
+    },
+  },
+  [underTest],
+  { randomDags: { seeds: [1] } },
+);
+const nodesModule: URL = suiteNodesModule;
+
 function describe(error: unknown): string {
   return error instanceof RunnerError ? `${error.name} ${error.code}` : 'other';
 }
 
-export { describe, result, runners };
+export { describe, nodesModule, registered, result, runners };
