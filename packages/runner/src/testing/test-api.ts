@@ -18,7 +18,6 @@ export interface Matchers {
   // biome-ignore lint/suspicious/noExplicitAny: a class of any constructor signature, as the frameworks take it
   toBeInstanceOf(expected: abstract new (...args: any[]) => unknown): unknown;
   toBeGreaterThan(expected: number): unknown;
-  toBeGreaterThanOrEqual(expected: number): unknown;
   toBeLessThan(expected: number): unknown;
   toBeLessThanOrEqual(expected: number): unknown;
   toBeUndefined(): unknown;
