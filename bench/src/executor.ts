@@ -17,6 +17,7 @@
  *
  * `--lines 20,22,24,26` runs it once per Node line (one table set per line); `--only head-to-head`
  * or `--only await` runs one section.
+ * (`--cases shared,trampoline` and `--rounds N` narrow the head-to-head, for a quick look).
  *
  * Cases are interleaved round by round (the order rotating) and reported as medians, ratios as the
  * median of per-round ratios (neighbours in time share the load) with quartiles. Next to wall-clock figures the
@@ -138,7 +139,17 @@ async function interleave(
   );
 }
 
-const HEAD_TO_HEAD_ROUNDS = 15;
+/** The value of a `--name value` (or `--name=value`) option, if given. */
+function option(name: string): string | undefined {
+  const args = process.argv;
+  const at = args.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+  if (at === -1) return undefined;
+  const arg = args[at] as string;
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[at + 1];
+}
+
+/** `--rounds N`: head-to-head rounds per case (default 15). */
+const HEAD_TO_HEAD_ROUNDS = Number(option('rounds') ?? 15);
 const HEAD_TO_HEAD_MS = 2_000;
 
 /** Starts a contender process and resolves once it is warm. */
@@ -242,17 +253,21 @@ async function headToHead(ours: Contender, family: Family): Promise<HeadToHead> 
 
 async function headToHeadBenchmarks(): Promise<Map<string, HeadToHead>> {
   const results = new Map<string, HeadToHead>();
-  const cases: [string, Contender, Family][] = [
-    ['5 vars propagated, one context for all submits', 'weft', 'shared'],
-    ['5 vars propagated, a fresh context per submit', 'weft', 'fresh'],
-    ['propagateContext: false', 'weft-no-context', 'shared'],
+  const cases: [string, string, Contender, Family][] = [
+    ['shared', '5 vars propagated, one context for all submits', 'weft', 'shared'],
+    ['fresh', '5 vars propagated, a fresh context per submit', 'weft', 'fresh'],
+    ['no-context', 'propagateContext: false', 'weft-no-context', 'shared'],
     // Our worker trampoline under raw piscina, fed the messages the executor sends (5 vars):
     // what the worker side costs; the rest of the gap is the executor's main-thread side.
-    ['(raw piscina running our worker trampoline, 5 vars)', 'piscina-trampoline', 'shared'],
+    ['trampoline', '(raw piscina running our worker trampoline, 5 vars)', 'piscina-trampoline', 'shared'],
     // A/A: raw piscina against itself, so the spread that load alone causes is on the table.
-    ['(raw piscina against itself)', 'piscina', 'shared'],
+    ['control', '(raw piscina against itself)', 'piscina', 'shared'],
   ];
-  for (const [label, contender, family] of cases) results.set(label, await headToHead(contender, family));
+  // `--cases shared,trampoline`: only those (keys above), for a quick look.
+  const only = option('cases')?.split(',');
+  for (const [key, label, contender, family] of cases) {
+    if (only === undefined || only.includes(key)) results.set(label, await headToHead(contender, family));
+  }
   console.log(
     `\nThroughput head to head: WorkerThreadExecutor and raw piscina in two processes at the same time, ${THREADS} threads each, ${IN_FLIGHT} in flight, ${HEAD_TO_HEAD_ROUNDS} rounds of ${HEAD_TO_HEAD_MS} ms (medians)`,
   );
