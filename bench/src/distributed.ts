@@ -180,6 +180,18 @@ async function measured<T>(
   return out;
 }
 
+/**
+ * The job options DistributedRunner gives a node's job by default (one attempt, the `maxJobBytes`
+ * size limit, `keepJobsSeconds` retention), given to bare BullMQ's jobs too: the Lua scripts that
+ * add and finish a job do more with a retention age set, so both sides pay it.
+ */
+const SAME_JOB_OPTIONS = {
+  attempts: 1,
+  sizeLimit: 64 * 1024,
+  removeOnComplete: { age: 86_400 },
+  removeOnFail: { age: 86_400 },
+} as const;
+
 /** Bare BullMQ on the same Redis: two worker processes that return the job data, no Weft. */
 async function rawBullmq(socket: string): Promise<{
   pids: number[];
@@ -201,7 +213,7 @@ async function rawBullmq(socket: string): Promise<{
   await events.waitUntilReady();
   let id = 0;
   const one = async (): Promise<void> => {
-    const job = await queue.add('j', { x: id++ });
+    const job = await queue.add('j', { x: id++ }, SAME_JOB_OPTIONS);
     await job.waitUntilFinished(events);
   };
   return {
@@ -251,7 +263,7 @@ async function overhead(): Promise<void> {
     };
     console.log(
       '1. Per-node overhead. DistributedRunner: 2 weft-worker processes (concurrency 1 each), redis-server on a Unix socket, ' +
-        'shared storage on local disk; baseline "bare BullMQ": 2 worker processes returning the job data, same Redis and connection settings. ' +
+        'shared storage on local disk; baseline "bare BullMQ": 2 worker processes returning the job data, same Redis, connection settings and job options (attempts, size limit, retention). ' +
         `Node ${process.version} (AsyncLocalStorage on ${alsImplementation()}); ${machineLoad()} at start; ${ROUNDS} rounds, interleaved, medians.\n`,
     );
     for (const w of [chain(20), fan(20), cpu(2, 10)]) {
