@@ -44,6 +44,11 @@ function jsonExact(value: unknown, budget: { left: number }): boolean {
   }
 }
 
+/** Whether JSON keeps `value` exactly (a parse of its JSON text equals it). */
+export function jsonKeepsExactly(value: unknown): boolean {
+  return jsonExact(value, { left: MAX_WALK });
+}
+
 /** A value's inline text: `j` + JSON, or `v` + base64 of its V8 serialization. Throws what V8 throws. */
 export function encodeInline(value: unknown): string {
   if (jsonExact(value, { left: MAX_WALK })) return `j${JSON.stringify(value)}`;

@@ -143,36 +143,52 @@ function parseLinks(jobId: string, node: string, index: number, value: unknown):
   return links;
 }
 
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
 function parseMember(jobId: string, index: number, value: unknown): JobNode {
   if (!isRecord(value)) fail(jobId, `node ${index} is not an object`);
   const d = value as object;
-  const named = own(d, 'node');
-  const node = typeof named === 'string' && named !== '' ? named : undefined;
-  const strings: Record<'node' | 'module' | 'export', string> = { node: '', module: '', export: '' };
-  for (const key of ['node', 'module', 'export'] as const) {
-    const v = own(d, key);
-    if (typeof v !== 'string' || v === '') fail(jobId, `'${key}' is not a non-empty string`, node);
-    strings[key] = v as string;
-  }
+  // Straight-line checks, one object built at the end: this runs for every node of every job.
+  const node = own(d, 'node');
+  const named = nonEmptyString(node) ? node : undefined;
+  if (named === undefined) fail(jobId, "'node' is not a non-empty string");
+  const module = own(d, 'module');
+  if (!nonEmptyString(module)) fail(jobId, "'module' is not a non-empty string", named);
+  const exportName = own(d, 'export');
+  if (!nonEmptyString(exportName)) fail(jobId, "'export' is not a non-empty string", named);
   const streaming = own(d, 'streaming');
-  if (typeof streaming !== 'boolean') fail(jobId, "'streaming' is not a boolean", node);
+  if (typeof streaming !== 'boolean') fail(jobId, "'streaming' is not a boolean", named);
   const ctx = own(d, 'ctx');
-  if (ctx === null || typeof ctx !== 'object') fail(jobId, "'ctx' is not an object", node);
-  const links = parseLinks(jobId, strings.node, index, own(d, 'links'));
+  if (ctx === null || typeof ctx !== 'object') fail(jobId, "'ctx' is not an object", named);
+  const links = parseLinks(jobId, named as string, index, own(d, 'links'));
   const retries = own(d, 'retries');
   if (retries !== undefined && !nonNegativeInteger(retries))
-    fail(jobId, "'retries' is not a non-negative integer", node);
+    fail(jobId, "'retries' is not a non-negative integer", named);
   const retryDelayMs = own(d, 'retryDelayMs');
   if (retryDelayMs !== undefined && !nonNegativeInteger(retryDelayMs))
-    fail(jobId, "'retryDelayMs' is not a non-negative integer", node);
-  return {
-    ...strings,
+    fail(jobId, "'retryDelayMs' is not a non-negative integer", named);
+  const member: {
+    node: string;
+    module: string;
+    export: string;
+    streaming: boolean;
+    ctx: ContextEnvelope;
+    links?: readonly ArgLink[];
+    retries?: number;
+    retryDelayMs?: number;
+  } = {
+    node: named as string,
+    module: module as string,
+    export: exportName as string,
     streaming: streaming as boolean,
     ctx: ctx as ContextEnvelope,
-    ...(links === undefined ? {} : { links }),
-    ...(retries === undefined ? {} : { retries: retries as number }),
-    ...(retryDelayMs === undefined ? {} : { retryDelayMs: retryDelayMs as number }),
   };
+  if (links !== undefined) member.links = links;
+  if (retries !== undefined) member.retries = retries as number;
+  if (retryDelayMs !== undefined) member.retryDelayMs = retryDelayMs as number;
+  return member;
 }
 
 /**
@@ -200,19 +216,22 @@ export function parseNodeJob(jobId: string, data: unknown): NodeJobData {
   const runId = own(d, 'runId');
   if (typeof runId !== 'string' || runId === '') fail(jobId, "'runId' is not a non-empty string", named);
   if (!Array.isArray(list) || list.length === 0) fail(jobId, "'nodes' is not a non-empty array", named);
-  const nodes = (list as unknown[]).map((m, i) => parseMember(jobId, i, m));
+  const members = list as unknown[];
+  const nodes: JobNode[] = [];
+  for (let i = 0; i < members.length; i++) nodes.push(parseMember(jobId, i, members[i]));
   const input = own(d, 'input');
   if (input !== undefined && typeof input !== 'string') fail(jobId, "'input' is not a string", named);
   const inline = own(d, 'inline');
   if (!nonNegativeInteger(inline)) fail(jobId, "'inline' is not a non-negative integer", named);
   const code = own(d, 'code');
   if (typeof code !== 'string') fail(jobId, "'code' is not a string", named);
-  return {
+  const parsed: { -readonly [K in keyof NodeJobData]: NodeJobData[K] } = {
     v: JOB_VERSION,
     runId: runId as string,
     nodes,
-    ...(input === undefined ? {} : { input: input as string }),
     inline: inline as number,
     code: code as string,
   };
+  if (input !== undefined) parsed.input = input as string;
+  return parsed;
 }

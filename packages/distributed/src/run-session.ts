@@ -531,6 +531,9 @@ export class RunSession {
     }
     if (outcome.state === 'completed') {
       const summary = (outcome.returnvalue ?? {}) as Partial<JobSummary>;
+      if (summary.results !== undefined) {
+        return this.#completed(jobId, members, summary, summary.results, deliverLogs);
+      }
       if (typeof summary.result === 'string') {
         let results: JobResults;
         try {

@@ -29,11 +29,11 @@ import {
   runInRestored,
 } from './context-envelope.js';
 import { DistributedConfigError, DistributedError, NodeDataTransferError, WorkerJobError } from './errors.js';
-import { decodeInline, encodeInline } from './inline-value.js';
+import { decodeInline, encodeInline, jsonKeepsExactly } from './inline-value.js';
 import { argumentsOf } from './job-input.js';
 import { type LogBridge, resolveLogBridge } from './log-bridge.js';
 import { importModule, toModuleUrl } from './node-functions.js';
-import { type JobNode, type JobResults, type NodeJobData, parseNodeJob } from './node-job.js';
+import { isSafeJobId, type JobNode, type JobResults, type NodeJobData, parseNodeJob } from './node-job.js';
 import { connectionOptions, describeRedis, type RedisLocation } from './redis-connection.js';
 import { type OutageLogger, RedisOutageWatch, STDERR_LOGGER } from './redis-outage.js';
 import {
@@ -168,9 +168,17 @@ export interface JobSummary {
   readonly worker: string;
   /** Milliseconds the job took on the worker. */
   readonly durationMs: number;
-  /** The results inline (JSON or V8 serialization, see `inline-value.ts`) when small; absent when they are in the job's result file. */
+  /**
+   * The results, when small and JSON keeps them exactly (`{ r, ms }`: each node's result and
+   * duration); else see {@link result}.
+   */
+  readonly results?: JobResults;
+  /**
+   * The results as inline text (V8 serialization, see `inline-value.ts`) when small but not plain
+   * JSON; absent when they are in {@link results} or in the job's result file.
+   */
   readonly result?: string;
-  /** Size of the results as sent (inline text, or the result file). */
+  /** Size of the results as sent (their JSON or inline text, or the result file), in bytes. */
   readonly resultBytes: number;
   /** Records the nodes logged in this attempt (appended to the job's log list). */
   readonly logRecords: number;
@@ -390,7 +398,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
   const process_ = (job: Job, token?: string): Promise<JobSummary> => {
     const t0 = performance.now();
     const jobId = String(job.id);
+    // The job's file paths, made when a file is used (most small jobs use none).
     let files: JobFiles | undefined;
+    const filesOf = (): JobFiles => {
+      files ??= jobFiles(root, jobId);
+      return files;
+    };
     let data: NodeJobData | undefined;
     let attempt: AttemptLog | undefined;
     const results: unknown[] = [];
@@ -399,13 +412,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
     const work = async (): Promise<JobSummary> => {
       let member = 0;
       try {
-        files = jobFiles(root, jobId);
+        // Checks the job id first: it names the job's files.
+        data = parseNodeJob(jobId, job.data);
         // Files of an earlier try of this job must not describe this one.
         if (job.attemptsMade > 0 || job.attemptsStarted > 1) {
-          await removeFile(files.error);
-          await removeFile(files.result);
+          await removeFile(filesOf().error);
+          await removeFile(filesOf().result);
         }
-        data = parseNodeJob(jobId, job.data);
         const d = data;
         const fns: ((...args: unknown[]) => unknown)[] = [];
         for (member = 0; member < d.nodes.length; member++) {
@@ -426,11 +439,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         member = 0;
         let input: unknown;
         try {
-          input = d.input === undefined ? await readValue(files.args) : decodeInline(d.input);
+          input = d.input === undefined ? await readValue(filesOf().args) : decodeInline(d.input);
         } catch (error) {
           throw new NodeDataTransferError(
             'ERR_NODE_ARGS_UNREADABLE',
-            `Worker ${name} cannot read the inputs of node '${d.nodes[0]?.node}' ${d.input === undefined ? `from ${files.args}` : 'in its job'}: ${describeError(error)}.${d.input === undefined ? ' Is the shared storage the same folder on the coordinator and this worker?' : ''}`,
+            `Worker ${name} cannot read the inputs of node '${d.nodes[0]?.node}' ${d.input === undefined ? `from ${filesOf().args}` : 'in its job'}: ${describeError(error)}.${d.input === undefined ? ' Is the shared storage the same folder on the coordinator and this worker?' : ''}`,
             d.nodes[0]?.node as string,
             { cause: error },
           );
@@ -463,14 +476,24 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
           durations.push(performance.now() - started);
         }
         const out: JobResults = { r: results, ms: durations };
+        // Small results travel in the job's return value: as they are when JSON keeps them exactly
+        // (one encoding, by BullMQ, and one decoding on the coordinator), else as inline text.
+        let json: JobResults | undefined;
         let inline: string | undefined;
+        let inlineBytes = 0;
         let bytes: Buffer | undefined;
         try {
           if (d.inline > 0) {
-            inline = encodeInline(out);
-            if (Buffer.byteLength(inline) > d.inline) inline = undefined;
+            if (jsonKeepsExactly(results)) {
+              inlineBytes = Buffer.byteLength(JSON.stringify(out));
+              if (inlineBytes <= d.inline) json = out;
+            } else {
+              inline = encodeInline(out);
+              inlineBytes = Buffer.byteLength(inline);
+              if (inlineBytes > d.inline) inline = undefined;
+            }
           }
-          if (inline === undefined) bytes = encodeValue(out);
+          if (json === undefined && inline === undefined) bytes = encodeValue(out);
         } catch {
           // Name the node whose result cannot be cloned.
           let culprit = 0;
@@ -493,17 +516,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
             nodeName,
           );
         }
-        if (bytes !== undefined) await writeAtomic(files.result, bytes);
+        if (bytes !== undefined) await writeAtomic(filesOf().result, bytes);
         if (handedBack) throw HAND_BACK;
-        const logRecords = (await attempt?.end('completed')) ?? 0;
-        return {
+        const logRecords = attempt === undefined ? 0 : await attempt.end('completed');
+        const summary: { -readonly [K in keyof JobSummary]: JobSummary[K] } = {
           worker: name,
           durationMs: performance.now() - t0,
-          ...(inline === undefined ? {} : { result: inline }),
-          resultBytes: inline === undefined ? (bytes as Buffer).length : inline.length,
+          resultBytes: bytes === undefined ? inlineBytes : bytes.length,
           logRecords,
           attempt: job.attemptsStarted,
         };
+        if (json !== undefined) summary.results = json;
+        else if (inline !== undefined) summary.result = inline;
+        return summary;
       } catch (error) {
         if (error === HAND_BACK) throw error;
         throw new MemberFailure(member, error);
@@ -518,8 +543,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         throw new WaitingError();
       }
       const { member, error } = thrown as MemberFailure;
-      if (files !== undefined) {
-        const f = files;
+      if (isSafeJobId(jobId)) {
+        const f = filesOf();
         await writeAtomic(f.error, JSON.stringify(encodeThrown(error, 'json'))).catch((e: unknown) =>
           onError(new Error(`cannot write the error of job ${jobId} to ${f.error}: ${describeError(e)}`)),
         );
