@@ -57,11 +57,10 @@ const pool = raw
 // The trampoline's message for tasks.echo, with the context text WorkerThreadExecutor sends
 // for the five variables (it sends the same cached text while the fields stay the same).
 const ctx = inFiveVars(() => JSON.stringify(injectContext()));
-const target = { moduleUrl: tasks.echo.moduleUrl, exportName: tasks.echo.exportName };
 let nextId = 0;
 const submit = (): PromiseLike<unknown> =>
   contender === 'piscina-trampoline'
-    ? (pool as Piscina).run({ id: nextId++, target, ctx, args: [payload] })
+    ? (pool as Piscina).run([nextId++, tasks.echo.moduleUrl, tasks.echo.exportName, ctx, undefined, payload])
     : pool !== undefined
       ? pool.run(payload)
       : (executor as WorkerThreadExecutor).submit(tasks.echo, payload);
@@ -106,8 +105,8 @@ const run = (fn: () => Promise<ContenderResult>) => (family === 'shared' ? inFiv
 
 if (contender === 'piscina-trampoline') {
   // Sanity: the trampoline answers the task's result, and the task sees the five variables.
-  const target = { moduleUrl: tasks.contextSize.moduleUrl, exportName: tasks.contextSize.exportName };
-  const seen = await (pool as Piscina).run({ id: nextId++, target, ctx, args: [] });
+  const { moduleUrl, exportName } = tasks.contextSize;
+  const seen = await (pool as Piscina).run([nextId++, moduleUrl, exportName, ctx, undefined]);
   if (seen !== 5) throw new Error(`the trampoline answered ${JSON.stringify(seen)}, not 5 variables`);
 }
 

@@ -216,18 +216,6 @@ function setupText(modules: readonly string[]): string | undefined {
   return lastModulesText;
 }
 
-/** The `target` of a task message, made once per TaskRef. */
-const targets = new WeakMap<TaskRef<never[], unknown>, TaskMessage['target']>();
-
-function targetOf(task: TaskRef<never[], unknown>): TaskMessage['target'] {
-  let target = targets.get(task);
-  if (target === undefined) {
-    target = { moduleUrl: task.moduleUrl, exportName: task.exportName };
-    targets.set(task, target);
-  }
-  return target;
-}
-
 /**
  * Python's `ProcessPoolExecutor` on worker threads (piscina): `submit(taskRef, ...args)` runs a
  * named export of a module in one of `maxWorkers` threads (default: `availableParallelism()`),
@@ -378,17 +366,8 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
         );
       }
     }
-    const target = targetOf(task);
-    const id = this.#nextId++;
-    // Only the fields that travel (structured clone would send an `undefined` one too).
-    const message: TaskMessage =
-      setup !== undefined
-        ? ctx === undefined
-          ? { id, target, setup, args }
-          : { id, target, ctx, setup, args }
-        : ctx === undefined
-          ? { id, target, args }
-          : { id, target, ctx, args };
+    const message: TaskMessage = [this.#nextId++, task.moduleUrl, task.exportName, ctx, setup];
+    for (const arg of args) message.push(arg);
     return { name: task.name, message, transferList, slot: -1 };
   }
 
@@ -526,7 +505,7 @@ export class WorkerThreadExecutor extends QueueingExecutor<TaskRef<never[], unkn
   #onResultUnsent(report: object): void {
     const id = ownValue(report, 'id');
     const entry =
-      typeof id === 'number' ? this.#inflight.find((item) => item?.payload.message.id === id) : undefined;
+      typeof id === 'number' ? this.#inflight.find((item) => item?.payload.message[0] === id) : undefined;
     if (entry === undefined) return;
     this.#landed(entry);
     let cause: unknown;

@@ -19,6 +19,7 @@ import { type Carrier, Context, ContextVar, extractContext } from '@weft/context
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
   type FailureKind,
+  FIRST_ARG,
   LEFTOVER,
   type LeftoverReport,
   RESULT_UNSENT,
@@ -146,7 +147,7 @@ function answer(value: unknown): unknown {
  */
 export default function runTask(message: TaskMessage): unknown {
   awaitingPost = undefined;
-  const { target, setup } = message;
+  const setup = message[4];
   if (setup !== undefined && setup !== lastSetup) {
     let ready: boolean;
     try {
@@ -156,33 +157,30 @@ export default function runTask(message: TaskMessage): unknown {
     }
     if (!ready) return setUpAndRun(message, setup);
   }
-  const entry = loadedFor(target);
+  const entry = loadedFor(message[1], message[2]);
   return entry === undefined ? loadAndRun(message) : run(entry, message);
 }
 
 // The target of the last task, whose strings compare cheaper than building and hashing a key.
-let lastTarget: TaskMessage['target'] | undefined;
+let lastModuleUrl: string | undefined;
+let lastExportName: string | undefined;
 let lastLoaded: Loaded | undefined;
 
-/** The loaded function of `target`, if it was loaded. */
-function loadedFor(target: TaskMessage['target']): Loaded | undefined {
-  if (
-    lastTarget !== undefined &&
-    target.moduleUrl === lastTarget.moduleUrl &&
-    target.exportName === lastTarget.exportName
-  ) {
-    return lastLoaded;
-  }
-  const entry = loaded.get(`${target.exportName}\u0000${target.moduleUrl}`);
+/** The loaded function of an export, if it was loaded. */
+function loadedFor(moduleUrl: string, exportName: string): Loaded | undefined {
+  if (moduleUrl === lastModuleUrl && exportName === lastExportName) return lastLoaded;
+  const entry = loaded.get(`${exportName}\u0000${moduleUrl}`);
   if (entry !== undefined) {
-    lastTarget = target;
+    lastModuleUrl = moduleUrl;
+    lastExportName = exportName;
     lastLoaded = entry;
   }
   return entry;
 }
 
 async function loadAndRun(message: TaskMessage): Promise<unknown> {
-  const { moduleUrl, exportName } = message.target;
+  const moduleUrl = message[1];
+  const exportName = message[2];
   let fn: AnyFunction;
   try {
     fn = await load(moduleUrl, exportName);
@@ -279,17 +277,26 @@ function shareable(context: Context, carrier: Carrier): boolean {
   return resolved === (declared === undefined ? 0 : Object.keys(declared).length);
 }
 
-/** Binds the task's tag in its own context, then calls the task. */
-function tagged(record: TaskRecord, fn: AnyFunction, args: unknown[]): unknown {
+/** Binds the task's tag in its own context, then calls the task with the message's arguments. */
+function tagged(record: TaskRecord, fn: AnyFunction, message: TaskMessage): unknown {
   taskTag.set(record);
-  return fn(...args);
+  switch (message.length - FIRST_ARG) {
+    case 0:
+      return fn();
+    case 1:
+      return fn(message[FIRST_ARG]);
+    case 2:
+      return fn(message[FIRST_ARG], message[FIRST_ARG + 1]);
+    default:
+      return fn(...message.slice(FIRST_ARG));
+  }
 }
 
 function run(entry: Loaded, message: TaskMessage): unknown {
   const record: TaskRecord = { name: entry.name, finished: false, fail: undefined };
   let context: Context;
   try {
-    context = contextFor(message.ctx);
+    context = contextFor(message[3]);
   } catch (error) {
     record.finished = true;
     throw failure('context', error);
@@ -297,7 +304,7 @@ function run(entry: Loaded, message: TaskMessage): unknown {
   let result: unknown;
   let thenable: boolean;
   try {
-    result = context.run(tagged, record, entry.fn, message.args);
+    result = context.run(tagged, record, entry.fn, message);
     thenable = typeof (result as PromiseLike<unknown> | null)?.then === 'function';
   } catch (error) {
     record.finished = true;
@@ -305,7 +312,7 @@ function run(entry: Loaded, message: TaskMessage): unknown {
   }
   if (!thenable) {
     record.finished = true;
-    awaitingPost = message.id;
+    awaitingPost = message[0];
     return answer(result);
   }
   return new Promise<unknown>((resolve, reject) => {
@@ -318,7 +325,7 @@ function run(entry: Loaded, message: TaskMessage): unknown {
       (value) => {
         if (record.finished) return;
         record.finished = true;
-        awaitingPost = message.id;
+        awaitingPost = message[0];
         resolve(answer(value));
       },
       (error: unknown) => record.fail?.(failure('task', error)),
