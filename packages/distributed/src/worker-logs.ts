@@ -85,9 +85,9 @@ export class AttemptLog {
   #ended = false;
   /** Records that could not be appended (Redis refused them). */
   lost = 0;
-  /** Run ids → node index, for records arriving from worker threads. */
-  readonly taskRuns = new Map<string, number>();
-  readonly flowRuns = new Map<string, number>();
+  /** Run ids → node index, for records arriving from worker threads (made when a node has ids). */
+  taskRuns: Map<string, number> | undefined;
+  flowRuns: Map<string, number> | undefined;
 
   constructor(channel: WorkerLogChannel, key: string, worker: string, attempt: number, members: number) {
     this.#channel = channel;
@@ -122,8 +122,14 @@ export class AttemptLog {
     // Called inside the node's own (restored) context: binding the slot there costs no copy.
     slotVar.set({ attempt: this, member });
     const ids = this.#channel.bridge.runIds?.();
-    if (ids?.taskRunId) this.taskRuns.set(ids.taskRunId, member);
-    if (ids?.flowRunId) this.flowRuns.set(ids.flowRunId, member);
+    if (ids?.taskRunId) {
+      this.taskRuns ??= new Map();
+      this.taskRuns.set(ids.taskRunId, member);
+    }
+    if (ids?.flowRunId) {
+      this.flowRuns ??= new Map();
+      this.flowRuns.set(ids.flowRunId, member);
+    }
     return fn();
   }
 
@@ -173,14 +179,16 @@ export class AttemptLog {
    */
   end(how: AttemptEnd): Promise<number> {
     if (this.#ended) return Promise.resolve(this.count);
-    return this.#channel.settle().then(() => {
+    const settled = () => {
       if (this.#ended) return this.count;
       this.#ended = true;
       this.#channel.forget(this);
       const count = this.count;
       if (count === 0) return 0;
       return this.#flush(JSON.stringify({ a: this.id, end: how, count: this.#counts })).then(() => count);
-    });
+    };
+    // Whether the wait ends or fails, the attempt ends (one promise less than a catch, then a then).
+    return this.#channel.settle().then(settled, settled);
   }
 }
 
@@ -227,11 +235,12 @@ export class WorkerLogChannel {
     this.#capture.fallback(record);
   }
 
-  /** @internal Resolves once records still travelling from worker threads arrived (never rejects). */
+  /** @internal Settles once records still travelling from worker threads arrived (or the wait failed). */
   settle(): Promise<unknown> {
     if (this.bridge.settle === undefined) return Promise.resolve();
     try {
-      return this.bridge.settle(this.#settleMs).then(undefined, () => undefined);
+      const waiting = this.bridge.settle(this.#settleMs) as Promise<unknown> | undefined;
+      return typeof waiting?.then === 'function' ? waiting : Promise.resolve();
     } catch {
       // nothing more to wait for
       return Promise.resolve();
@@ -248,7 +257,7 @@ export class WorkerLogChannel {
     const task = record.taskRunId;
     if (typeof task === 'string') {
       for (const log of this.#active) {
-        const member = log.taskRuns.get(task);
+        const member = log.taskRuns?.get(task);
         if (member !== undefined) {
           log.add(member, record);
           return;
@@ -259,7 +268,7 @@ export class WorkerLogChannel {
     if (typeof flow === 'string') {
       let match: [AttemptLog, number] | undefined;
       for (const log of this.#active) {
-        const member = log.flowRuns.get(flow);
+        const member = log.flowRuns?.get(flow);
         if (member === undefined) continue;
         if (match !== undefined) {
           match = undefined;

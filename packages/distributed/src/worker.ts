@@ -336,9 +336,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
   redis.on('error', watch.handle);
   const bridge = await resolveLogBridge(options.logs);
 
-  const functions = new Map<string, (...args: unknown[]) => unknown>();
+  // Module URL → export name → function: no key string made per job.
+  const functions = new Map<string, Map<string, (...args: unknown[]) => unknown>>();
   const lookup = (jobId: string, node: string, moduleUrl: string, exportName: string) => {
-    const known = functions.get(`${moduleUrl}#${exportName}`);
+    const known = functions.get(moduleUrl)?.get(exportName);
     if (known !== undefined) return known;
     const namespace = served.get(moduleUrl);
     if (namespace === undefined) {
@@ -355,23 +356,35 @@ export async function startWorker(options: StartWorkerOptions): Promise<WeftWork
         `Worker ${name} cannot run node '${node}' (job ${jobId}): module ${moduleUrl} has no exported function '${exportName}' here (${typeof fn === 'undefined' ? 'no such export' : `it is a ${typeof fn}`}); the worker's code differs from the coordinator's.`,
       );
     }
-    functions.set(`${moduleUrl}#${exportName}`, fn as (...args: unknown[]) => unknown);
+    let ofModule = functions.get(moduleUrl);
+    if (ofModule === undefined) {
+      ofModule = new Map();
+      functions.set(moduleUrl, ofModule);
+    }
+    ofModule.set(exportName, fn as (...args: unknown[]) => unknown);
     return fn as (...args: unknown[]) => unknown;
   };
 
   const expected = new Map<string, string>();
   /** Returns when the job was built from this worker's code; else a promise rejecting with what differs. */
   const checkCode = (jobId: string, data: NodeJobData): Promise<void> | undefined => {
-    const modules =
-      data.nodes.length === 1 ? [(data.nodes[0] as JobNode).module] : data.nodes.map((m) => m.module);
-    const key = modules.length === 1 ? (modules[0] as string) : modules.join('\n');
+    // A job of one node (most jobs): its module URL is the key, no list is made.
+    const single = data.nodes.length === 1;
+    const key = single ? (data.nodes[0] as JobNode).module : data.nodes.map((m) => m.module).join('\n');
     let mine = expected.get(key);
     if (mine === undefined) {
-      mine = fingerprintOf(here, modules);
+      mine = fingerprintOf(
+        here,
+        data.nodes.map((m) => m.module),
+      );
       expected.set(key, mine);
     }
     if (mine === data.code) return undefined;
-    return mismatch(jobId, data, modules);
+    return mismatch(
+      jobId,
+      data,
+      data.nodes.map((m) => m.module),
+    );
   };
   const mismatch = async (jobId: string, data: NodeJobData, modules: readonly string[]): Promise<void> => {
     let theirs: CodeDetails | undefined;
