@@ -11,20 +11,12 @@ import {
   SequentialRunner,
   ThreadRunner,
 } from '../src/index.js';
+import { failure } from '../src/testing/test-api.js';
 import { describeFailuresSuite, LoggingDataset } from '../src/testing.js';
 import { biconcat, burnCpu, failWith, identity, neverSettles } from './fixtures/nodes.js';
 import { closeRunners, RUNNERS } from './support/runners.js';
 
 afterAll(closeRunners);
-
-async function failure<E = NodeFailedError>(p: Promise<unknown>): Promise<E> {
-  try {
-    await p;
-  } catch (e) {
-    return e as E;
-  }
-  throw new Error('expected the run to fail');
-}
 
 // The published suite (@weft/runner/testing): failures, and concurrent failures by capability.
 describeFailuresSuite({ describe, it, expect }, RUNNERS);
@@ -135,7 +127,7 @@ describe('resume suggestions (Kedro checklist 21-26)', () => {
   ])('failure in %s suggests %j', async (failing, expected, text) => {
     for (const runner of [new SequentialRunner(), new ThreadRunner({ maxWorkers: 1 })]) {
       const p = xPipeline(failing);
-      const err = await failure(runner.run(p, persistentCatalog()));
+      const err = await failure<NodeFailedError>(runner.run(p, persistentCatalog()));
       expect(err.node).toBe(failing);
       expect(err.resume.fromNodes).toEqual(expected);
       expect(err.message).toContain(text);

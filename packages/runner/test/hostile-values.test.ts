@@ -13,20 +13,12 @@ import {
   pipeline,
   SequentialRunner,
 } from '../src/index.js';
+import { failure } from '../src/testing/test-api.js';
 import { describeHostileValuesSuite } from '../src/testing.js';
 import { identity, throwsNamed } from './fixtures/nodes.js';
 import { closeRunners, fixturesModule, RUNNERS } from './support/runners.js';
 
 afterAll(closeRunners);
-
-async function failure(p: Promise<unknown>): Promise<NodeFailedError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as NodeFailedError;
-  }
-  throw new Error('expected the run to fail');
-}
 
 describe('describeError', () => {
   it('describes anything without throwing', () => {
@@ -71,7 +63,7 @@ describe('ParallelRunner: a worker error named like an Object.prototype member',
     const runner = new ParallelRunner({ module: fixturesModule, maxWorkers: 1 });
     try {
       for (const name of ['toString', '__proto__', 'constructor']) {
-        const err = await failure(
+        const err = await failure<NodeFailedError>(
           runner.run(
             pipeline([node(throwsNamed, 'n', 'y', { name: 'named' })]),
             new DataCatalog({ n: name }),
@@ -99,7 +91,9 @@ describe('an exception in the scheduler itself', () => {
       node(identity, 'x', 'a', { name: 'first' }),
       node(identity, 'a', 'b', { name: 'second' }),
     ]);
-    const err = await failure(new SequentialRunner().run(p, new DataCatalog({ x: 1 }), { logger }));
+    const err = await failure<NodeFailedError>(
+      new SequentialRunner().run(p, new DataCatalog({ x: 1 }), { logger }),
+    );
     expect(err).toBeInstanceOf(NodeFailedError);
     expect(err.node).toBe('first');
     expect((err.cause as Error).message).toBe('logger broke');
