@@ -58,7 +58,9 @@ describe('runsUnderTsx', () => {
     const run = (args: string[]) => {
       const result = spawnSync(process.execPath, args, {
         encoding: 'utf8',
-        env: { ...process.env, NODE_OPTIONS: '' },
+        // The probe imports this package's sources: workspace packages resolve to theirs too (a
+        // fresh clone has no dist/), through NODE_OPTIONS so the tsx command's child has it as well.
+        env: { ...process.env, NODE_OPTIONS: '--conditions=@weft/source' },
       });
       expect(result.status, result.stderr).toBe(0);
       return result.stdout.trim();

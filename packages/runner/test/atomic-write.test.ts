@@ -74,10 +74,14 @@ describe('temporary files of atomic writes', () => {
     `;
     let left = 0;
     for (let i = 0; i < 8 && left === 0; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        cwd: join(import.meta.dirname, '..'),
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=@weft/source', '--input-type=module', '-e', script],
+        {
+          cwd: join(import.meta.dirname, '..'),
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       await new Promise((r) => setTimeout(r, 60 + i * 25));
       child.kill('SIGKILL');
